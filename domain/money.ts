@@ -1,0 +1,26 @@
+// Money is an integer count of minor units plus a lowercase ISO 4217 currency code.
+import { z } from 'zod';
+
+export const currencySchema = z
+  .string()
+  .regex(/^[a-z]{3}$/, 'expected a lowercase ISO 4217 currency code, e.g. "usd"');
+
+export const amountSchema = z
+  .number()
+  .int('expected an integer amount in minor units (cents), not a fraction')
+  .nonnegative()
+  .max(Number.MAX_SAFE_INTEGER);
+
+export const positiveAmountSchema = amountSchema.positive();
+
+/**
+ * Converts a database bigint (pg hands them over as strings) into a number of minor units,
+ * refusing anything a JavaScript number cannot hold exactly.
+ */
+export function exactAmount(value: string | number | bigint): number {
+  const big = BigInt(value);
+  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(`amount ${big} is outside the exactly representable range`);
+  }
+  return Number(big);
+}

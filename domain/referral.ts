@@ -1,0 +1,141 @@
+// A referral as users see it: its statuses, the events that move it, and its public view.
+import { z } from 'zod';
+import { amountSchema, currencySchema, positiveAmountSchema } from './money.ts';
+import type { ProgramTerms } from './program.ts';
+
+export const referralStatuses = [
+  'pending_conversion',
+  'in_review',
+  'holding',
+  'rewarding',
+  'rewarded',
+  'needs_attention',
+  'expired',
+  'rejected',
+  'voided',
+  'capped',
+  'cancelled',
+  'reversed',
+] as const;
+export const referralStatusSchema = z.enum(referralStatuses);
+export type ReferralStatus = z.infer<typeof referralStatusSchema>;
+
+/** Statuses after which ops can no longer cancel: the referral is over, or its reward went out. */
+export const endedStatuses: ReadonlySet<ReferralStatus> = new Set(['rewarded', 'reversed', 'expired', 'rejected', 'voided', 'capped', 'cancelled']);
+
+export const rewardStatusSchema = z.enum(['pending', 'held', 'issued', 'voided', 'reversed', 'failed']);
+export type RewardStatus = z.infer<typeof rewardStatusSchema>;
+
+export const externalIdSchema = z.string().min(1).max(255);
+export const eventIdSchema = z.string().min(1).max(255);
+const timestampSchema = z.iso.datetime({ offset: true });
+const ipSchema = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' });
+const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code, e.g. "US"');
+
+export const conversionEventSchema = z.strictObject({
+  eventId: eventIdSchema,
+  refereeExternalId: externalIdSchema,
+  type: z.string().min(1).max(64),
+  amount: amountSchema,
+  currency: currencySchema,
+  occurredAt: timestampSchema,
+  paymentFingerprint: z.string().min(1).max(255).optional(),
+  ip: ipSchema.optional(),
+  country: countrySchema.optional(),
+});
+export type ConversionEvent = z.infer<typeof conversionEventSchema>;
+
+export const refundEventSchema = z.strictObject({
+  eventId: eventIdSchema,
+  refereeExternalId: externalIdSchema,
+  conversionEventId: eventIdSchema,
+  amount: positiveAmountSchema,
+});
+export type RefundEvent = z.infer<typeof refundEventSchema>;
+
+export const refereeSchema = z.strictObject({
+  externalId: externalIdSchema,
+  email: z.email(),
+  name: z.string().min(1).max(200).optional(),
+  ip: ipSchema.optional(),
+  userAgent: z.string().max(1024).optional(),
+  country: countrySchema.optional(),
+  stripeCustomerId: z.string().min(1).max(255).optional(),
+});
+export type Referee = z.infer<typeof refereeSchema>;
+
+export type Qualification = { qualifying: true } | { qualifying: false; reason: string };
+
+/** Whether a conversion earns the referrer a reward under the program's terms. */
+export function qualifies(conversion: Pick<ConversionEvent, 'type' | 'amount' | 'currency'>, terms: Pick<ProgramTerms, 'conversion' | 'currency'>): Qualification {
+  if (!terms.conversion.types.includes(conversion.type)) {
+    return { qualifying: false, reason: `type "${conversion.type}" does not qualify` };
+  }
+  if (conversion.currency !== terms.currency) {
+    return { qualifying: false, reason: `currency "${conversion.currency}" is not the program's "${terms.currency}"` };
+  }
+  if (conversion.amount < terms.conversion.minAmount) {
+    return { qualifying: false, reason: `amount ${conversion.amount} is below the minimum of ${terms.conversion.minAmount}` };
+  }
+  return { qualifying: true };
+}
+
+export const conversionRecordSchema = z.object({
+  eventId: eventIdSchema,
+  type: z.string(),
+  amount: amountSchema,
+  currency: currencySchema,
+  occurredAt: timestampSchema,
+  receivedAt: timestampSchema,
+  qualifying: z.boolean(),
+  reason: z.string().nullable(),
+  refunded: amountSchema,
+});
+export type ConversionRecord = z.infer<typeof conversionRecordSchema>;
+
+export const fraudViewSchema = z.object({
+  score: z.number().int(),
+  signals: z.array(z.object({ rule: z.string(), weight: z.number().int(), detail: z.string() })),
+  decision: z.enum(['approve', 'review', 'reject']),
+});
+
+export const reviewViewSchema = z.object({
+  decision: z.enum(['approve', 'reject']),
+  reviewer: z.string(),
+  note: z.string().nullable(),
+  at: timestampSchema,
+});
+
+export const rewardViewSchema = z.object({
+  rewardId: z.string(),
+  beneficiary: z.enum(['referrer', 'referee']),
+  kind: z.string(),
+  amount: amountSchema,
+  currency: currencySchema,
+  status: rewardStatusSchema,
+  providerRef: z.string().nullable(),
+});
+export type RewardView = z.infer<typeof rewardViewSchema>;
+
+export const timelineEntrySchema = z.object({ at: timestampSchema, event: z.string(), detail: z.string().optional() });
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const referralViewSchema = z.object({
+  referralId: z.string(),
+  programId: z.string(),
+  programVersion: z.number().int(),
+  referrerId: z.string(),
+  refereeExternalId: externalIdSchema,
+  code: z.string(),
+  status: referralStatusSchema,
+  attention: z.string().nullable().describe('why the referral needs ops, while it is in needs_attention'),
+  conversions: z.array(conversionRecordSchema),
+  fraud: fraudViewSchema.nullable(),
+  review: reviewViewSchema.nullable(),
+  rewards: z.array(rewardViewSchema),
+  timeline: z.array(timelineEntrySchema),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  workflowId: z.string(),
+});
+export type ReferralView = z.infer<typeof referralViewSchema>;

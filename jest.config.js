@@ -1,0 +1,16 @@
+// Jest runs our TypeScript as native ES modules (node --experimental-vm-modules, see package.json),
+// transformed by swc; the same files run unchanged under Node's own type stripping in production.
+const shared = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } } }],
+  },
+};
+
+export default {
+  maxWorkers: 2,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+  ],
+};

