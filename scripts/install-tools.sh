@@ -20,8 +20,8 @@ node_is_recent() {
 if ! node_is_recent "$(command -v node || echo node)" && ! node_is_recent "$tools/node/node_modules/.bin/node"; then
   echo "install-tools: Node $(node --version 2>/dev/null || echo missing) is too old; installing Node $NODE_VERSION into .tools/node" >&2
   mkdir -p "$tools/node"
-  (cd "$tools/node" && echo '{"private":true}' > package.json &&
-    npm install --no-save --no-package-lock --allow-scripts=node "node@$NODE_VERSION" >&2)
+  (cd "$tools/node" && echo '{"private":true,"allowScripts":{"node":true}}' > package.json &&
+    npm install --no-save --no-package-lock "node@$NODE_VERSION" >&2)
 fi
 
 if [ ! -x "$tools/temporal/bin/temporal" ] || [ ! -x "$tools/temporal/bin/temporal-test-server" ]; then
