@@ -1,0 +1,113 @@
+// How a referrer reward moves through the ledger:
+//   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
+//   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
+//   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
+import { sql } from 'kysely';
+import type { Db } from './connect.ts';
+import { PROGRAM_OWNER, type AccountRef, type Transfer, applyTransfer, ensureAccount, findTransferByKey, lockAccounts, resolvePending } from './ledger.ts';
+
+export interface RewardEntry {
+  rewardId: string;
+  referralId: string;
+  programId: string;
+  participantId: string;
+  currency: string;
+  amount: number;
+}
+
+export interface RewardLimit {
+  maxRewardsPerReferrer: number | null;
+  periodMs: number | null;
+}
+
+export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
+
+const expense: AccountRef = { owner: PROGRAM_OWNER, kind: 'rewards_expense' };
+const stripeCredits: AccountRef = { owner: PROGRAM_OWNER, kind: 'stripe_credits' };
+const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
+
+export const rewardKeys = (rewardId: string) => ({
+  earn: `${rewardId}/earn`,
+  post: `${rewardId}/post`,
+  void: `${rewardId}/void`,
+  fulfil: `${rewardId}/fulfil`,
+  reverse: `${rewardId}/reverse`,
+});
+
+function entryFields(reward: RewardEntry) {
+  return {
+    programId: reward.programId,
+    currency: reward.currency,
+    amount: reward.amount,
+    participantId: reward.participantId,
+    referralId: reward.referralId,
+    rewardId: reward.rewardId,
+  };
+}
+
+/**
+ * Holds the reward as a pending transfer unless the referrer has reached the program's limit.
+ * The referrer's account is locked while counting, so two referrals approved at the same moment
+ * cannot both take the last place under the cap.
+ */
+export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLimit): Promise<Reservation> {
+  const key = rewardKeys(reward.rewardId).earn;
+  return db.transaction().execute(async (trx) => {
+    const existing = await findTransferByKey(trx, key);
+    if (existing) return { outcome: 'reserved', transfer: existing };
+    const accounts = await Promise.all([expense, payable(reward.participantId)].map((ref) => ensureAccount(trx, reward.programId, reward.currency, ref)));
+    await lockAccounts(trx, accounts.map((account) => account.id));
+    if (limit.maxRewardsPerReferrer !== null) {
+      const rewardsInPeriod = await countLiveRewards(trx, reward.participantId, limit.periodMs);
+      if (rewardsInPeriod >= limit.maxRewardsPerReferrer) return { outcome: 'capped', rewardsInPeriod };
+    }
+    const transfer = await applyTransfer(trx, { key, ...entryFields(reward), debit: expense, credit: payable(reward.participantId), code: 'reward_earned', pending: true });
+    return { outcome: 'reserved', transfer };
+  });
+}
+
+/** Rewards earned by a participant in the period (or ever) that were neither voided nor reversed. */
+async function countLiveRewards(db: Db, participantId: string, periodMs: number | null): Promise<number> {
+  let query = db
+    .selectFrom('ledger_transfers as earned')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('earned.participant_id', '=', participantId)
+    .where('earned.code', '=', 'reward_earned')
+    .where('earned.phase', '=', 'pending')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('ledger_transfers as voided').select('voided.id').whereRef('voided.pending_id', '=', 'earned.id').where('voided.phase', '=', 'void'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('ledger_transfers as reversed').select('reversed.id').whereRef('reversed.reward_id', '=', 'earned.reward_id').where('reversed.code', '=', 'reward_reversed'))),
+    );
+  if (periodMs !== null) query = query.where('earned.created_at', '>', sql<Date>`now() - make_interval(secs => ${periodMs / 1000})`);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function voidReward(db: Db, rewardId: string): Promise<Transfer> {
+  const keys = rewardKeys(rewardId);
+  return db.transaction().execute((trx) => resolvePending(trx, keys.void, keys.earn, 'void'));
+}
+
+export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
+  const keys = rewardKeys(rewardId);
+  return db.transaction().execute((trx) => resolvePending(trx, keys.post, keys.earn, 'post'));
+}
+
+/** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
+export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promise<Transfer> {
+  return db.transaction().execute((trx) =>
+    applyTransfer(trx, { key: rewardKeys(reward.rewardId).fulfil, ...entryFields(reward), debit: payable(reward.participantId), credit: stripeCredits, code: 'reward_fulfilled' }),
+  );
+}
+
+/** Takes an issued reward back, from Stripe's side if it was fulfilled there, else from what is owed to the participant. */
+export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transfer> {
+  const keys = rewardKeys(reward.rewardId);
+  return db.transaction().execute(async (trx) => {
+    const fulfilled = await findTransferByKey(trx, keys.fulfil);
+    const from = fulfilled ? stripeCredits : payable(reward.participantId);
+    return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense, code: 'reward_reversed' });
+  });
+}

@@ -1,0 +1,104 @@
+// Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type BigIntColumn = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+
+export interface ProgramsTable {
+  id: string;
+  version: number;
+  config: ColumnType<unknown, string, string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ParticipantsTable {
+  id: string;
+  program_id: string;
+  external_id: string;
+  email: string;
+  name: string | null;
+  stripe_customer_id: string | null;
+  stripe_account_id: string | null;
+  code: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ClicksTable {
+  id: string;
+  program_id: string;
+  participant_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  landing_url: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ReferralsTable {
+  id: string;
+  program_id: string;
+  referrer_id: string;
+  status: string;
+  revision: number;
+  view: ColumnType<unknown, string, string>;
+  created_at: ColumnType<Date, Date | string, never>;
+  updated_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  scopes: string[];
+  created_at: CreatedAt;
+  revoked_at: ColumnType<Date | null, never, Date | string>;
+}
+
+export interface LedgerAccountsTable {
+  id: string;
+  program_id: string;
+  owner: string;
+  kind: string;
+  currency: string;
+  normal_balance: 'debit' | 'credit';
+  debits_pending: BigIntColumn;
+  debits_posted: BigIntColumn;
+  credits_pending: BigIntColumn;
+  credits_posted: BigIntColumn;
+  created_at: CreatedAt;
+}
+
+export interface LedgerTransfersTable {
+  id: string;
+  seq: Generated<string>;
+  idempotency_key: string;
+  program_id: string;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: ColumnType<string, number, never>;
+  currency: string;
+  phase: 'single' | 'pending' | 'post' | 'void';
+  pending_id: string | null;
+  code: string;
+  participant_id: string | null;
+  referral_id: string | null;
+  reward_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  programs: ProgramsTable;
+  participants: ParticipantsTable;
+  clicks: ClicksTable;
+  referrals: ReferralsTable;
+  api_keys: ApiKeysTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
+}
+
+export type ParticipantRow = Selectable<ParticipantsTable>;
+export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
+export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
+export type NewLedgerTransfer = Insertable<LedgerTransfersTable>;
