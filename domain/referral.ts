@@ -1,7 +1,6 @@
 // A referral as users see it: its statuses, the events that move it, and its public view.
 import { z } from 'zod';
 import { amountSchema, currencySchema, positiveAmountSchema } from './money.ts';
-import type { ProgramTerms } from './program.ts';
 
 export const referralStatuses = [
   'pending_conversion',
@@ -63,22 +62,6 @@ export const refereeSchema = z.strictObject({
   stripeCustomerId: z.string().min(1).max(255).optional(),
 });
 export type Referee = z.infer<typeof refereeSchema>;
-
-export type Qualification = { qualifying: true } | { qualifying: false; reason: string };
-
-/** Whether a conversion earns the referrer a reward under the program's terms. */
-export function qualifies(conversion: Pick<ConversionEvent, 'type' | 'amount' | 'currency'>, terms: Pick<ProgramTerms, 'conversion' | 'currency'>): Qualification {
-  if (!terms.conversion.types.includes(conversion.type)) {
-    return { qualifying: false, reason: `type "${conversion.type}" does not qualify` };
-  }
-  if (conversion.currency !== terms.currency) {
-    return { qualifying: false, reason: `currency "${conversion.currency}" is not the program's "${terms.currency}"` };
-  }
-  if (conversion.amount < terms.conversion.minAmount) {
-    return { qualifying: false, reason: `amount ${conversion.amount} is below the minimum of ${terms.conversion.minAmount}` };
-  }
-  return { qualifying: true };
-}
 
 export const conversionRecordSchema = z.object({
   eventId: eventIdSchema,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { CODE_ALPHABET, GENERATED_CODE_LENGTH, codeFromRandomBytes, normalizeCode } from '../../domain/codes.ts';
 import { assessReferral, canonicalEmail } from '../../domain/fraud.ts';
-import { qualifies } from '../../domain/referral.ts';
+import { qualifies, refundUndoes } from '../../domain/qualification.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';
 
 describe('referral codes', () => {
@@ -79,5 +79,20 @@ describe('fraud scoring', () => {
   it('keeps plus-tags apart from dots outside Gmail', () => {
     expect(canonicalEmail('A.B+x@Example.com')).toBe('a.b@example.com');
     expect(canonicalEmail('a.b+x@gmail.com')).toBe('ab@gmail.com');
+  });
+});
+
+describe('refunds of a qualifying conversion', () => {
+  const terms = { conversion: { types: ['purchase'], minAmount: 1000 } };
+  it('undo it once what is left falls below the minimum', () => {
+    expect(refundUndoes(5000, 1000, terms)).toBe(false);
+    expect(refundUndoes(5000, 4000, terms)).toBe(false);
+    expect(refundUndoes(5000, 4001, terms)).toBe(true);
+  });
+
+  it('undo it only when refunded in full when there is no minimum', () => {
+    const noMinimum = { conversion: { types: ['purchase'], minAmount: 0 } };
+    expect(refundUndoes(5000, 4999, noMinimum)).toBe(false);
+    expect(refundUndoes(5000, 5000, noMinimum)).toBe(true);
   });
 });

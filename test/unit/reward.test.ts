@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { referrerRewardAmount, referrerRewardSchema } from '../../domain/reward.ts';
+import { referrerRewardSchema } from '../../domain/reward.ts';
+import { referrerRewardAmount } from '../../domain/reward-amount.ts';
 import { exactAmount } from '../../domain/money.ts';
 
 describe('referrer reward maths', () => {

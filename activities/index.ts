@@ -1,0 +1,132 @@
+// The referral workflow's side effects. Every activity is safe to run more than once: ledger writes
+// carry idempotency keys, Stripe calls carry idempotency keys and a look-up, HubSpot calls are upserts.
+import type { Logger } from 'pino';
+import type { Db } from '../db/connect.ts';
+import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
+import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
+import type { ReferralView } from '../domain/referral.ts';
+import type { Crm } from './crm.ts';
+import type { RewardProvider } from './reward-provider.ts';
+
+export interface ActivityDeps {
+  db: Db;
+  rewards: RewardProvider;
+  crm: Crm | null;
+  publicBaseUrl: string;
+  log: Logger;
+}
+
+export interface FraudCheckInput {
+  referralId: string;
+  referrerId: string;
+  referee: { externalId: string; email: string; stripeCustomerId?: string | undefined };
+  thresholds: FraudThresholds;
+}
+
+export interface RewardReservation {
+  outcome: 'reserved' | 'capped';
+}
+
+export interface PayoutInput extends RewardEntry {
+  description: string;
+}
+
+export interface CrmSyncInput {
+  referralId: string;
+  programId: string;
+  status: string;
+  code: string;
+  referrerId: string;
+  refereeEmail: string;
+}
+
+export interface ProjectionInput {
+  view: ReferralView;
+  revision: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function participant(participantId: string) {
+    return db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirstOrThrow();
+  }
+
+  return {
+    /** Writes the referral's current view to Postgres, unless a later revision got there first. */
+    async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
+      const row = {
+        id: view.referralId,
+        program_id: view.programId,
+        referrer_id: view.referrerId,
+        status: view.status,
+        revision,
+        view: JSON.stringify(view),
+        created_at: view.createdAt,
+        updated_at: view.updatedAt,
+      };
+      await db
+        .insertInto('referrals')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet({ referrer_id: row.referrer_id, status: row.status, revision, view: row.view, updated_at: row.updated_at })
+            .where('referrals.revision', '<', revision),
+        )
+        .execute();
+    },
+
+    async checkFraud(input: FraudCheckInput): Promise<FraudAssessment> {
+      const referrer = await participant(input.referrerId);
+      return assessReferral(
+        {
+          referrer: { externalId: referrer.external_id, email: referrer.email, stripeCustomerId: referrer.stripe_customer_id },
+          referee: { externalId: input.referee.externalId, email: input.referee.email, stripeCustomerId: input.referee.stripeCustomerId ?? null },
+        },
+        input.thresholds,
+      );
+    },
+
+    async reserveReward(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
+      const reservation = await reserveReward(db, input.reward, input.limit);
+      return { outcome: reservation.outcome };
+    },
+
+    async voidReward(rewardId: string): Promise<void> {
+      await voidReward(db, rewardId);
+    },
+
+    async postReward(rewardId: string): Promise<void> {
+      await postReward(db, rewardId);
+    },
+
+    /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
+    async fulfilReward(input: PayoutInput): Promise<string> {
+      const referrer = await participant(input.participantId);
+      return deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+    },
+
+    async reverseReward(input: PayoutInput): Promise<string> {
+      const referrer = await participant(input.participantId);
+      return deps.rewards.reverse({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+    },
+
+    async syncCrm(input: CrmSyncInput): Promise<void> {
+      if (!deps.crm) return;
+      const referrer = await participant(input.referrerId);
+      await deps.crm.upsertContacts([
+        {
+          email: input.refereeEmail,
+          properties: { referral_id: input.referralId, referral_program: input.programId, referral_status: input.status, referred_by_code: input.code },
+        },
+        {
+          email: referrer.email,
+          properties: { referral_code: referrer.code, referral_link: `${deps.publicBaseUrl}/r/${referrer.code}` },
+        },
+      ]);
+    },
+  };
+}
+
+export type ReferralActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,83 @@
+// The referral workflow's activities as plain in-memory functions, scripted per referral, recording
+// every call so a workflow test can see what the workflow asked the world to do.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ReferralActivities } from '../../activities/index.ts';
+import type { FraudAssessment } from '../../domain/fraud.ts';
+import type { ReferralView } from '../../domain/referral.ts';
+
+export interface Script {
+  fraud?: FraudAssessment;
+  capped?: boolean;
+  /** How many times fulfilment fails for good before it succeeds. */
+  fulfilFailures?: number;
+}
+
+export interface Call {
+  referralId: string;
+  name: keyof ReferralActivities;
+}
+
+const approve: FraudAssessment = { score: 0, signals: [], decision: 'approve' };
+
+export class FakeActivities {
+  readonly calls: Call[] = [];
+  readonly projections = new Map<string, { view: ReferralView; revision: number }>();
+  private readonly scripts = new Map<string, Script>();
+
+  script(referralId: string, script: Script): void {
+    this.scripts.set(referralId, { ...script });
+  }
+
+  /** The side-effecting calls made for a referral, in order (projection and CRM syncs left out). */
+  effects(referralId: string): string[] {
+    return this.calls.filter((c) => c.referralId === referralId && c.name !== 'recordReferral' && c.name !== 'syncCrm').map((c) => c.name);
+  }
+
+  count(referralId: string, name: keyof ReferralActivities): number {
+    return this.calls.filter((c) => c.referralId === referralId && c.name === name).length;
+  }
+
+  private scriptFor(referralId: string): Script {
+    return this.scripts.get(referralId) ?? {};
+  }
+
+  private record(referralId: string, name: keyof ReferralActivities): void {
+    this.calls.push({ referralId, name });
+  }
+
+  readonly activities: ReferralActivities = {
+    recordReferral: async ({ view, revision }) => {
+      this.record(view.referralId, 'recordReferral');
+      const current = this.projections.get(view.referralId);
+      if (!current || current.revision < revision) this.projections.set(view.referralId, { view, revision });
+    },
+    checkFraud: async ({ referralId }) => {
+      this.record(referralId, 'checkFraud');
+      return this.scriptFor(referralId).fraud ?? approve;
+    },
+    reserveReward: async ({ reward }) => {
+      this.record(reward.referralId, 'reserveReward');
+      return { outcome: this.scriptFor(reward.referralId).capped ? 'capped' : 'reserved' };
+    },
+    voidReward: async (rewardId) => this.record(referralOf(rewardId), 'voidReward'),
+    postReward: async (rewardId) => this.record(referralOf(rewardId), 'postReward'),
+    fulfilReward: async (payout) => {
+      this.record(payout.referralId, 'fulfilReward');
+      const script = this.scriptFor(payout.referralId);
+      if ((script.fulfilFailures ?? 0) > 0) {
+        script.fulfilFailures = (script.fulfilFailures ?? 0) - 1;
+        throw ApplicationFailure.nonRetryable('referrer has no Stripe customer id', 'MissingStripeCustomer');
+      }
+      return `cbtxn_${payout.rewardId}`;
+    },
+    reverseReward: async (payout) => {
+      this.record(payout.referralId, 'reverseReward');
+      return `cbtxn_reversal_${payout.rewardId}`;
+    },
+    syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
+  };
+}
+
+function referralOf(rewardId: string): string {
+  return rewardId.replace(/_referrer_\d+$/, '');
+}

@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { programInputSchema, termsOf, type ProgramInput } from '../../domain/program.ts';
+import type { ConversionEvent, ReferralStatus, ReferralView } from '../../domain/referral.ts';
+import {
+  type ReferralInput,
+  cancelUpdate,
+  conversionSignal,
+  reattributeUpdate,
+  referralQuery,
+  refundSignal,
+  retryUpdate,
+  reviewUpdate,
+} from '../../workflows/definitions.ts';
+import type { referralWorkflow } from '../../workflows/referral.ts';
+import { FakeActivities } from '../support/fake-activities.ts';
+import { programInput } from '../support/program-fixtures.ts';
+import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
+
+const TASK_QUEUE = 'referral-workflow-tests';
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const fakes = new FakeActivities();
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('ERROR') }); // expected activity failures would otherwise log as warnings
+  env = await timeSkippingEnvironment();
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await env.teardown();
+});
+
+function inputFor(overrides: Partial<ProgramInput> = {}, referee: Partial<ReferralInput['referee']> = {}): ReferralInput {
+  const program = { ...programInputSchema.parse(programInput(overrides)), programId: 'acme', version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+  return {
+    referralId: `ref_${randomUUID()}`,
+    terms: termsOf(program),
+    referrer: { participantId: 'pt_referrer', externalId: 'u_referrer', code: 'JANE2026' },
+    referee: { externalId: `u_${randomUUID()}`, email: 'sam@example.com', ...referee },
+    clickId: null,
+  };
+}
+
+type Handle = WorkflowHandle<typeof referralWorkflow>;
+
+async function start(input: ReferralInput): Promise<Handle> {
+  return env.client.workflow.start('referralWorkflow', { taskQueue: TASK_QUEUE, workflowId: input.referralId, args: [input] }) as Promise<Handle>;
+}
+
+function purchase(eventId = `evt_${randomUUID()}`, amount = 5000, type = 'purchase'): ConversionEvent {
+  return { eventId, refereeExternalId: 'ignored', type, amount, currency: 'usd', occurredAt: '2026-11-22T10:00:00Z' };
+}
+
+/** Waits (without advancing test time) until the workflow reports the status. */
+async function reaches(handle: Handle, status: ReferralStatus): Promise<ReferralView> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const view = await handle.query(referralQuery);
+    if (view.status === status) return view;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`referral never reached ${status}; it is ${(await handle.query(referralQuery)).status}`);
+}
+
+const statuses = (view: ReferralView) => view.timeline.map((entry) => entry.event).filter((event) => /^[a-z_]+$/.test(event) && event in statusSet);
+const statusSet = Object.fromEntries(
+  ['pending_conversion', 'in_review', 'holding', 'rewarding', 'rewarded', 'needs_attention', 'expired', 'rejected', 'voided', 'capped', 'cancelled', 'reversed'].map((s) => [s, true]),
+);
+
+describe('a referral that converts', () => {
+  it('waits out a 30-day holding period and a 60-day clawback window in moments, paying once', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'holding');
+
+    const started = Date.now();
+    const final = await handle.result();
+    const elapsed = Date.now() - started;
+
+    expect(final.status).toBe('rewarded');
+    expect(statuses(final)).toEqual(['pending_conversion', 'holding', 'rewarding', 'rewarded']);
+    expect(final.rewards).toEqual([
+      { rewardId: `${input.referralId}_referrer_1`, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${input.referralId}_referrer_1` },
+    ]);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward']);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(fakes.projections.get(input.referralId)?.view.status).toBe('rewarded');
+  });
+
+  it('records a conversion that does not qualify and keeps waiting', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_small', 500));
+    await handle.signal(conversionSignal, purchase('evt_signup', 9000, 'signup'));
+    const view = await handle.query(referralQuery);
+    expect(view.status).toBe('pending_conversion');
+    expect(view.conversions.map(({ eventId, qualifying, reason }) => ({ eventId, qualifying, reason }))).toEqual([
+      { eventId: 'evt_small', qualifying: false, reason: 'amount 500 is below the minimum of 1000' },
+      { eventId: 'evt_signup', qualifying: false, reason: 'type "signup" does not qualify' },
+    ]);
+
+    await handle.signal(conversionSignal, purchase('evt_big', 1000));
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.conversions.filter((c) => c.qualifying).map((c) => c.eventId)).toEqual(['evt_big']);
+  });
+
+  it('takes a conversion delivered many times as one', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await Promise.all(Array.from({ length: 10 }, () => handle.signal(conversionSignal, purchase('evt_dup'))));
+    await handle.signal(conversionSignal, purchase('evt_second'));
+    const final = await handle.result();
+    expect(final.conversions.map((c) => c.eventId)).toEqual(['evt_dup', 'evt_second']);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(1);
+    expect(final.rewards).toHaveLength(1);
+  });
+
+  it('pays a percentage of the qualifying conversion', async () => {
+    const input = inputFor({ rewards: { referrer: { kind: 'account_credit', percent: 12.5, maxAmount: 10_000 }, referee: null } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1', 4999));
+    expect((await handle.result()).rewards[0]?.amount).toBe(624);
+  });
+
+  it('with no holding period and no clawback window, ends rewarded at once', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    expect((await handle.result()).status).toBe('rewarded');
+  });
+});
+
+describe('a referral that does not pay', () => {
+  it('expires when no qualifying conversion comes within a 90-day window', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    const started = Date.now();
+    const final = await handle.result();
+    expect(final.status).toBe('expired');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(fakes.effects(input.referralId)).toEqual([]);
+  });
+
+  it('is voided by a refund during the holding period', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1', 5000));
+    await reaches(handle, 'holding');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 3000 });
+    expect((await handle.query(referralQuery)).status).toBe('holding');
+    await handle.signal(refundSignal, { eventId: 'rf_2', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 1500 });
+    const final = await handle.result();
+    expect(final.status).toBe('voided');
+    expect(final.rewards[0]?.status).toBe('voided');
+    expect(final.conversions[0]?.refunded).toBe(4500);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'voidReward']);
+  });
+
+  it('is rejected when the fraud check says so', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, { fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }], decision: 'reject' } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('rejected');
+    expect(final.fraud?.signals[0]?.rule).toBe('self_referral');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud']);
+  });
+
+  it('is capped when the referrer has reached the program limit', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, { capped: true });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('capped');
+    expect(final.rewards[0]?.status).toBe('voided');
+  });
+
+  it('is cancelled by ops while holding, releasing the held reward', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'holding');
+    expect(await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer asked' }] })).toBe('holding');
+    const final = await handle.result();
+    expect(final.status).toBe('cancelled');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'voidReward']);
+    await expect(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'again' }] })).rejects.toThrow();
+  });
+});
+
+describe('review', () => {
+  const review = { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'same network as the referrer' }], decision: 'review' as const } };
+
+  it('approved by ops goes on to hold and pay', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, review);
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'in_review');
+    const after = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'ops@acme.example', note: 'known customer' }] });
+    expect(after.status).toBe('holding');
+    expect(after.review).toMatchObject({ decision: 'approve', reviewer: 'ops@acme.example', note: 'known customer' });
+    expect((await handle.result()).status).toBe('rewarded');
+  });
+
+  it('rejected by ops ends the referral', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, review);
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'in_review');
+    const after = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
+    expect(after.status).toBe('rejected');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud']);
+  });
+
+  it('left undecided past the timeout takes the program default', async () => {
+    const rejecting = inputFor();
+    fakes.script(rejecting.referralId, review);
+    const rejected = await start(rejecting);
+    await rejected.signal(conversionSignal, purchase());
+    expect((await rejected.result()).status).toBe('rejected');
+
+    const approving = inputFor({ fraud: { reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'approve' } });
+    fakes.script(approving.referralId, review);
+    const approved = await start(approving);
+    await approved.signal(conversionSignal, purchase());
+    const final = await approved.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.timeline.map((t) => t.event)).toContain('review_timed_out');
+  });
+
+  it('refuses a decision when the referral is not in review', async () => {
+    const handle = await start(inputFor());
+    const attempt = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'ops' }] });
+    await expect(attempt).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(attempt).rejects.toMatchObject({ cause: { message: 'the referral is pending_conversion, not in_review' } });
+  });
+});
+
+describe('a fulfilment that fails for good', () => {
+  it('waits in needs_attention until ops retry, then pays once', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D' });
+    fakes.script(input.referralId, { fulfilFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const parked = await reaches(handle, 'needs_attention');
+    expect(parked.attention).toBe('fulfilment failed: referrer has no Stripe customer id');
+    expect(parked.rewards[0]?.status).toBe('failed');
+
+    expect(await handle.executeUpdate(retryUpdate)).toBe('needs_attention');
+    await reaches(handle, 'rewarded');
+    await expect(handle.executeUpdate(retryUpdate)).rejects.toThrow(WorkflowUpdateFailedError);
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.attention).toBeNull();
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'fulfilReward']);
+  });
+
+  it('can be cancelled by ops, reversing the unpaid reward', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D' });
+    fakes.script(input.referralId, { fulfilFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'needs_attention');
+    await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'referrer closed their account' }] });
+    const final = await handle.result();
+    expect(final.status).toBe('cancelled');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
+  });
+});
+
+describe('the clawback window', () => {
+  it('reverses a paid reward when the conversion is refunded inside it', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'holding');
+    await env.sleep('31 days');
+    await reaches(handle, 'rewarded');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    const final = await handle.result();
+    expect(final.status).toBe('reversed');
+    expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${input.referralId}_referrer_1` });
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
+  });
+});
+
+describe('last-touch attribution', () => {
+  it('hands an unconverted referral to the latest referrer', async () => {
+    const input = inputFor({ attribution: { window: 'P90D', model: 'last_touch', cookieTtl: 'P30D' } });
+    const handle = await start(input);
+    const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
+    const view = await handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] });
+    expect(view).toMatchObject({ referrerId: 'pt_other', code: 'OTHER' });
+    await handle.signal(conversionSignal, purchase());
+    expect((await handle.result()).referrerId).toBe('pt_other');
+  });
+
+  it('is refused under first-touch attribution', async () => {
+    const handle = await start(inputFor());
+    const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
+    await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await handle.terminate('test over');
+  });
+});

@@ -1,0 +1,40 @@
+// The referral workflow's interface: its input, and the signals, updates and query the ingress uses.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProgramTerms } from '../domain/program.ts';
+import type { ConversionEvent, Referee, ReferralStatus, ReferralView, RefundEvent } from '../domain/referral.ts';
+
+export const TASK_QUEUE = 'referrals';
+
+export interface Referrer {
+  participantId: string;
+  externalId: string;
+  code: string;
+}
+
+export interface ReferralInput {
+  referralId: string;
+  terms: ProgramTerms;
+  referrer: Referrer;
+  referee: Referee;
+  clickId: string | null;
+}
+
+export interface ReviewDecision {
+  decision: 'approve' | 'reject';
+  reviewer: string;
+  note?: string | undefined;
+}
+
+export const conversionSignal = defineSignal<[ConversionEvent]>('conversion');
+export const refundSignal = defineSignal<[RefundEvent]>('refund');
+
+/** Decides a referral in review; answers once the decision has taken effect. */
+export const reviewUpdate = defineUpdate<ReferralView, [ReviewDecision]>('review');
+/** Asks a referral in needs_attention to try its failed step again. */
+export const retryUpdate = defineUpdate<ReferralStatus, []>('retry');
+/** Asks a referral that has not paid out to stop, voiding anything it holds. */
+export const cancelUpdate = defineUpdate<ReferralStatus, [{ reason: string }]>('cancel');
+/** Last-touch attribution: hands a referral that has not converted yet to a new referrer. */
+export const reattributeUpdate = defineUpdate<ReferralView, [{ referrer: Referrer; clickId: string | null }]>('reattribute');
+
+export const referralQuery = defineQuery<ReferralView>('referral');
