@@ -104,12 +104,16 @@ export function createActivities(deps: ActivityDeps) {
     /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
     async fulfilReward(input: PayoutInput): Promise<string> {
       const referrer = await participant(input.participantId);
-      return deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+      const providerRef = await deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward fulfilled');
+      return providerRef;
     },
 
     async reverseReward(input: PayoutInput): Promise<string> {
       const referrer = await participant(input.participantId);
-      return deps.rewards.reverse({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+      const providerRef = await deps.rewards.reverse({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward reversed');
+      return providerRef;
     },
 
     async syncCrm(input: CrmSyncInput): Promise<void> {

@@ -29,7 +29,8 @@ export interface FraudAssessment {
 
 export interface FraudThresholds {
   reviewScore: number;
-  rejectScore: number;
+  /** null: nothing is rejected without a person looking at it. */
+  rejectScore: number | null;
 }
 
 export type FraudRule = (context: FraudContext) => FraudSignal | null;
@@ -60,7 +61,7 @@ export const selfReferral: FraudRule = ({ referrer, referee }) => {
 export const defaultRules: FraudRule[] = [selfReferral];
 
 export function decide(score: number, thresholds: FraudThresholds): FraudDecision {
-  if (score >= thresholds.rejectScore) return 'reject';
+  if (thresholds.rejectScore !== null && score >= thresholds.rejectScore) return 'reject';
   if (score >= thresholds.reviewScore) return 'review';
   return 'approve';
 }

@@ -62,11 +62,11 @@ export const programInputSchema = z
     fraud: z
       .strictObject({
         reviewScore: z.number().int().min(0).max(100).default(40),
-        rejectScore: z.number().int().min(0).max(100).default(80),
+        rejectScore: z.number().int().min(0).max(100).nullable().default(80).describe('null sends every suspicious referral to review instead'),
         reviewTimeout: durationSchema.default('P7D'),
         onReviewTimeout: z.enum(['approve', 'reject']).default('reject'),
       })
-      .refine((f) => f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
+      .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
       .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
     landing: landingSchema,
   });

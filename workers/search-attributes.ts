@@ -1,11 +1,11 @@
 // Registers the referral search attributes on the Temporal namespace when they are missing, so a
 // worker pointed at a fresh server needs no manual set-up step.
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes.ts';
 
 export async function registerSearchAttributes(connection: Connection, namespace: string, names: string[]): Promise<void> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(names.map((name) => [name, keyword])) });
 }
 

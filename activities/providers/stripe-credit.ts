@@ -12,6 +12,8 @@ type Purpose = 'credit' | 'reversal';
 
 /** Stripe errors that no retry can fix become non-retryable failures, which send the referral to ops. */
 function businessFailure(error: unknown): unknown {
+  // 409: another request holds the same idempotency key (a retry racing its predecessor); waiting resolves it.
+  if (error instanceof Stripe.errors.StripeError && error.statusCode === 409) return error;
   if (
     error instanceof Stripe.errors.StripeInvalidRequestError ||
     error instanceof Stripe.errors.StripeAuthenticationError ||

@@ -70,6 +70,11 @@ describe('fraud scoring', () => {
     });
   });
 
+  it('sends everything suspicious to review when nothing is rejected automatically', () => {
+    const referee = { externalId: 'u1', email: null, stripeCustomerId: null };
+    expect(assessReferral({ referrer, referee }, { reviewScore: 40, rejectScore: null }).decision).toBe('review');
+  });
+
   it('sends a middling score to review', () => {
     const rule = () => ({ rule: 'test', weight: 50, detail: 'suspicious' });
     const referee = { externalId: 'u2', email: null, stripeCustomerId: null };

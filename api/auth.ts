@@ -1,0 +1,59 @@
+// API keys. The bootstrap admin key comes from ADMIN_API_KEY; the rest live in Postgres as SHA-256
+// hashes. Look-ups are cached briefly so the conversion path does not pay a database round trip per
+// request; a revocation through this process takes effect at once, elsewhere within the cache TTL.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { Db } from '../db/connect.ts';
+import { forbidden, unauthorized } from './errors.ts';
+import type { Authorizer, Principal, Scope } from './route.ts';
+
+const CACHE_TTL_MS = 30_000;
+
+export function hashKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+export function generateApiKey(): string {
+  return `rk_${randomBytes(24).toString('base64url')}`;
+}
+
+export interface KeyAuthorizer extends Authorizer {
+  forget(keyId: string): void;
+}
+
+export function keyAuthorizer(db: Db, adminApiKey: string): KeyAuthorizer {
+  const adminHash = hashKey(adminApiKey);
+  const cache = new Map<string, { principal: Principal | null; expires: number }>();
+
+  async function lookUp(hash: Buffer): Promise<Principal | null> {
+    if (timingSafeEqual(hash, adminHash)) return { keyId: 'admin_bootstrap', name: 'ADMIN_API_KEY', scopes: ['admin'] };
+    const cacheKey = hash.toString('hex');
+    const cached = cache.get(cacheKey);
+    if (cached && cached.expires > Date.now()) return cached.principal;
+    const row = await db
+      .selectFrom('api_keys')
+      .select(['id', 'name', 'scopes'])
+      .where('key_hash', '=', cacheKey)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    const principal = row ? { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
+    cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS });
+    return principal;
+  }
+
+  return {
+    async authorize(req: Request, allowed: Scope[]): Promise<Principal> {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+      if (!match?.[1]) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
+      const principal = await lookUp(hashKey(match[1]));
+      if (!principal) throw unauthorized('the API key is not known, or has been revoked');
+      if (!principal.scopes.includes('admin') && !allowed.some((scope) => principal.scopes.includes(scope))) {
+        throw forbidden(`this endpoint needs a key with one of the scopes: ${allowed.join(', ')}`);
+      }
+      return principal;
+    },
+    forget(keyId: string) {
+      for (const [hash, entry] of cache) if (entry.principal?.keyId === keyId) cache.delete(hash);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// The API's few error kinds, each with a stable code, rendered as RFC 9457 problem details in one place.
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, title: string, detail: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new ApiError(400, 'invalid_request', 'Invalid request', detail, errors ? { errors } : {});
+export const unauthorized = (detail: string) =>
+  new ApiError(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
+export const forbidden = (detail: string) => new ApiError(403, 'forbidden', 'Forbidden', detail);
+export const notFound = (detail: string) => new ApiError(404, 'not_found', 'Not found', detail);
+export const conflict = (detail: string) => new ApiError(409, 'conflict', 'Conflict', detail);
+export const unprocessable = (detail: string, errors?: FieldError[]) =>
+  new ApiError(422, 'unprocessable', 'Unprocessable request', detail, errors ? { errors } : {});
+export const unavailable = (detail: string) => new ApiError(503, 'unavailable', 'Service unavailable', detail, { headers: { 'Retry-After': '5' } });
+
+export const PROBLEM_TYPE_PREFIX = 'urn:referral-engine:problem:';
+
+export function problemBody(error: ApiError) {
+  return {
+    type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: Temporal is down or too slow, which a retry may outlast. */
+function isTemporalUnreachable(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return (error as Error | null)?.name === 'ServiceError' && (code === 14 || code === 4);
+}
+
+/** Body-parser failures arrive as errors with a `type`; everything unknown is a 500 that reveals nothing. */
+function asApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (isTemporalUnreachable(error)) return unavailable('Temporal is not answering; try again shortly');
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'Payload too large', 'the request body is larger than this endpoint accepts');
+  if (type === 'entity.parse.failed') return badRequest('the request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send UTF-8 JSON');
+  return null;
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = asApiError(error);
+    const problem = known ?? new ApiError(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged');
+    if (!known) log.error({ err: error, method: req.method, route: req.route?.path }, 'request failed');
+    res.status(problem.status).set(problem.headers).type('application/problem+json').send(JSON.stringify(problemBody(problem)));
+  };
+}

@@ -1,0 +1,65 @@
+// /openapi.json, generated from the same route declarations and zod schemas that serve requests.
+import { z, type ZodType } from 'zod';
+import { PROBLEM_TYPE_PREFIX } from './errors.ts';
+import type { AnyRoute } from './route.ts';
+
+const problemSchema = z.object({
+  type: z.string().describe(`${PROBLEM_TYPE_PREFIX}<code>`),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+function parameters(route: AnyRoute): unknown[] {
+  const list: unknown[] = [];
+  for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+    if (!schema) continue;
+    const described = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, property] of Object.entries(described.properties ?? {})) {
+      list.push({ name, in: where, required: where === 'path' || (described.required ?? []).includes(name), schema: property });
+    }
+  }
+  return list;
+}
+
+function operation(route: AnyRoute) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    const contentType = response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
+    const schema = response.schema ?? (Number(status) >= 400 ? problemSchema : undefined);
+    responses[status] = { description: response.description, ...(schema ? { content: { [contentType]: { schema: jsonSchema(schema, 'output') } } } : {}) };
+  }
+  return {
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.access === 'public' ? { security: [] } : { 'x-scopes': route.access }),
+    parameters: parameters(route),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    responses,
+  };
+}
+
+export function openApiDocument(routes: AnyRoute[], serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    paths[path] = { ...paths[path], [route.method]: operation(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Referral engine',
+      version: '1.0.0',
+      description: 'Referral codes and links, attribution, conversions, fraud review, rewards and the ledger. Money is in integer minor units.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key; each operation lists the scopes it accepts in x-scopes (admin implies all).' } } },
+    paths,
+  };
+}

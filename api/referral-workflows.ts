@@ -1,0 +1,70 @@
+// How the ingress reaches referral workflows: by id, with Temporal's errors turned into API errors.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { findReferralView } from '../db/referrals.ts';
+import type { ReferralStatus, ReferralView } from '../domain/referral.ts';
+import { referralQuery } from '../workflows/definitions.ts';
+import type { referralWorkflow } from '../workflows/referral.ts';
+import { referralStatusKey, referrerIdKey } from '../workflows/search-attributes.ts';
+import type { ApiDeps } from './deps.ts';
+import { conflict, notFound } from './errors.ts';
+
+export type ReferralHandle = WorkflowHandle<typeof referralWorkflow>;
+
+export interface ReferralSummary {
+  referralId: string;
+  referrerId: string;
+  status: ReferralStatus;
+  workflowId: string;
+}
+
+/** Where a referral stands, from its search attributes (no worker needed), or null if it does not exist. */
+export async function describeReferral(deps: ApiDeps, referralId: string): Promise<(ReferralSummary & { running: boolean }) | null> {
+  try {
+    const description = await deps.temporal.workflow.getHandle(referralId).describe();
+    const attributes = description.typedSearchAttributes;
+    return {
+      referralId,
+      referrerId: attributes.get(referrerIdKey) ?? '',
+      status: (attributes.get(referralStatusKey) ?? 'pending_conversion') as ReferralStatus,
+      workflowId: referralId,
+      running: description.status.name === 'RUNNING',
+    };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+/**
+ * The referral's live view from its workflow; the Postgres projection when the workflow has aged out
+ * of Temporal's retention or no worker answers in time.
+ */
+export async function readReferral(deps: ApiDeps, referralId: string): Promise<ReferralView> {
+  const handle: ReferralHandle = deps.temporal.workflow.getHandle(referralId);
+  try {
+    return await deps.temporal.connection.withDeadline(Date.now() + 5_000, () => handle.query(referralQuery));
+  } catch (error) {
+    const projected = await findReferralView(deps.db, referralId);
+    if (projected) return projected;
+    if (error instanceof WorkflowNotFoundError) throw notFound(`no referral "${referralId}"`);
+    throw error;
+  }
+}
+
+/** Runs an ops Update, answering 409 when the referral is in the wrong state for it and 404 when it does not exist. */
+export async function updateReferral<T>(deps: ApiDeps, referralId: string, update: (handle: ReferralHandle) => Promise<T>): Promise<T> {
+  try {
+    return await update(deps.temporal.workflow.getHandle(referralId));
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidState') {
+      throw conflict(error.cause.message);
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      const described = await describeReferral(deps, referralId);
+      if (described) throw conflict(`the referral has ended (${described.status})`);
+      throw notFound(`no referral "${referralId}"`);
+    }
+    throw error;
+  }
+}

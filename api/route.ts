@@ -1,0 +1,122 @@
+// A route is declared once, with zod schemas for what it accepts and returns; the same declaration
+// validates requests, answers them, and describes them in /openapi.json.
+import express, { type Request, type Response, type Router } from 'express';
+import { z, type ZodType } from 'zod';
+import { ApiError, badRequest, type FieldError } from './errors.ts';
+
+export const scopes = ['admin', 'ingest', 'ops', 'finance'] as const;
+export type Scope = (typeof scopes)[number];
+
+export interface Principal {
+  keyId: string;
+  name: string;
+  scopes: Scope[];
+}
+
+export interface Authorizer {
+  /** Resolves the caller's key and checks it holds one of the scopes (admin holds them all). */
+  authorize(req: Request, allowed: Scope[]): Promise<Principal>;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+  contentType?: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Empty = Record<string, never>;
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal | null;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteSpec<P extends ZodType = ZodType<Empty>, Q extends ZodType = ZodType<Empty>, B extends ZodType = ZodType<undefined>> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  /** Scopes that may call the route, or "public" for the unauthenticated link routes. */
+  access: Scope[] | 'public';
+  params?: P;
+  query?: Q;
+  body?: B;
+  bodyLimit?: string;
+  responses: Record<number, ResponseSpec>;
+  /** Returns the reply, or nothing when it wrote the response itself (a redirect, a page, a CSV file). */
+  handle(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply | void>;
+}
+
+// A list of routes holds specs of many shapes.
+export type AnyRoute = RouteSpec<any, any, any>;
+
+export function defineRoute<P extends ZodType = ZodType<Empty>, Q extends ZodType = ZodType<Empty>, B extends ZodType = ZodType<undefined>>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec<P, Q, B> {
+  return spec;
+}
+
+export function fieldErrors(error: z.ZodError, prefix: string[] = []): FieldError[] {
+  return error.issues.map((issue) => ({ path: [...prefix, ...issue.path.map(String)].join('.'), message: issue.message }));
+}
+
+function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+  if (!schema) return {} as z.output<T>;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw badRequest(`the ${where} is not valid`, fieldErrors(result.error, where === 'body' ? [] : [where]));
+  }
+  return result.data;
+}
+
+function requireJson(req: Request): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    throw new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send the body as application/json');
+  }
+}
+
+export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Authorizer): void {
+  for (const route of routes) {
+    const handlers: express.RequestHandler[] = [];
+    if (route.access !== 'public') {
+      const allowed = route.access;
+      handlers.push(async (req, res, next) => {
+        res.locals.principal = await authorizer.authorize(req, allowed);
+        next();
+      });
+    }
+    if (route.body) {
+      handlers.push((req, _res, next) => {
+        requireJson(req);
+        next();
+      });
+      handlers.push(express.json({ limit: route.bodyLimit ?? '64kb', strict: false }));
+    }
+    handlers.push(async (req, res) => {
+      const reply = await route.handle({
+        params: parse(route.params, req.params, 'path'),
+        query: parse(route.query, req.query, 'query'),
+        body: route.body ? parse(route.body, req.body, 'body') : undefined,
+        principal: (res.locals.principal as Principal | undefined) ?? null,
+        req,
+        res,
+      });
+      if (!reply) return;
+      res.status(reply.status).set(reply.headers ?? {});
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    });
+    router[route.method](route.path, ...handlers);
+  }
+}

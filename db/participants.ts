@@ -1,0 +1,127 @@
+// Participants: the people who refer, each with one referral code that is unique across programs
+// (links are /r/<code>, with no program in them).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { codeFromRandomBytes, normalizeCode } from '../domain/codes.ts';
+import type { Db } from './connect.ts';
+import type { ParticipantRow } from './schema.ts';
+
+export class CodeTakenError extends Error {
+  override name = 'CodeTakenError';
+}
+
+export interface NewParticipant {
+  programId: string;
+  externalId: string;
+  email: string;
+  name?: string | undefined;
+  stripeCustomerId?: string | undefined;
+  stripeAccountId?: string | undefined;
+  code?: string | undefined;
+}
+
+export interface ParticipantChanges {
+  email?: string | undefined;
+  name?: string | null | undefined;
+  stripeCustomerId?: string | null | undefined;
+  stripeAccountId?: string | null | undefined;
+}
+
+function violated(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string } | null;
+  return pgError?.code === '23505' && pgError.constraint === constraint;
+}
+
+export async function findParticipant(db: Db, programId: string, externalId: string): Promise<ParticipantRow | undefined> {
+  return db.selectFrom('participants').selectAll().where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
+}
+
+export async function findParticipantByCode(db: Db, code: string): Promise<ParticipantRow | undefined> {
+  return db.selectFrom('participants').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
+}
+
+function generatedCode(): string {
+  for (;;) {
+    const code = codeFromRandomBytes(randomBytes(32));
+    if (code) return code;
+  }
+}
+
+/**
+ * Enrols a participant, or returns the one already enrolled under this external id. A generated
+ * code that collides is drawn again; a vanity code that is taken is the caller's to change.
+ */
+export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{ participant: ParticipantRow; created: boolean }> {
+  const existing = await findParticipant(db, input.programId, input.externalId);
+  if (existing) return { participant: existing, created: false };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const code = input.code ? normalizeCode(input.code) : generatedCode();
+    try {
+      const participant = await db
+        .insertInto('participants')
+        .values({
+          id: `pt_${randomUUID().replaceAll('-', '')}`,
+          program_id: input.programId,
+          external_id: input.externalId,
+          email: input.email,
+          name: input.name ?? null,
+          stripe_customer_id: input.stripeCustomerId ?? null,
+          stripe_account_id: input.stripeAccountId ?? null,
+          code,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { participant, created: true };
+    } catch (error) {
+      if (violated(error, 'participants_program_external_id')) {
+        const winner = await findParticipant(db, input.programId, input.externalId);
+        if (winner) return { participant: winner, created: false };
+      }
+      if (!violated(error, 'participants_code_key')) throw error;
+      if (input.code) throw new CodeTakenError(`the code "${code}" is taken`);
+    }
+  }
+  throw new Error('could not draw a free referral code in five attempts');
+}
+
+export async function updateParticipant(db: Db, programId: string, externalId: string, changes: ParticipantChanges): Promise<ParticipantRow | undefined> {
+  const set = {
+    ...(changes.email !== undefined ? { email: changes.email } : {}),
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.stripeCustomerId !== undefined ? { stripe_customer_id: changes.stripeCustomerId } : {}),
+    ...(changes.stripeAccountId !== undefined ? { stripe_account_id: changes.stripeAccountId } : {}),
+  };
+  return db
+    .updateTable('participants')
+    .set({ ...set, updated_at: new Date() })
+    .where('program_id', '=', programId)
+    .where('external_id', '=', externalId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface ParticipantCounts {
+  clicks: number;
+  referrals: number;
+  conversions: number;
+  rewards: number;
+}
+
+/** Clicks on the participant's link, referrals attributed to them, those that converted, and rewards issued. */
+export async function participantCounts(db: Db, participantId: string): Promise<ParticipantCounts> {
+  const row = await sql<{ clicks: string; referrals: string; conversions: string; rewards: string }>`
+    select
+      (select count(*) from clicks where participant_id = ${participantId}) as clicks,
+      (select count(*) from referrals where referrer_id = ${participantId}) as referrals,
+      (select count(*) from referrals where referrer_id = ${participantId}
+         and jsonb_path_exists(view, '$.conversions[*] ? (@.qualifying == true)')) as conversions,
+      (select count(*) from referrals r, jsonb_array_elements(r.view -> 'rewards') reward
+         where r.referrer_id = ${participantId} and reward ->> 'status' = 'issued') as rewards`.execute(db);
+  const counts = row.rows[0];
+  return {
+    clicks: Number(counts?.clicks ?? 0),
+    referrals: Number(counts?.referrals ?? 0),
+    conversions: Number(counts?.conversions ?? 0),
+    rewards: Number(counts?.rewards ?? 0),
+  };
+}

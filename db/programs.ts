@@ -1,0 +1,38 @@
+// Programs are stored as their validated configuration plus a version that every change bumps.
+import { type Program, type ProgramConfig, programInputSchema } from '../domain/program.ts';
+import type { Db } from './connect.ts';
+
+function toProgram(row: { id: string; version: number; config: unknown; created_at: Date; updated_at: Date }): Program {
+  return {
+    programId: row.id,
+    version: row.version,
+    ...programInputSchema.parse(row.config),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function findProgram(db: Db, programId: string): Promise<Program | null> {
+  const row = await db.selectFrom('programs').selectAll().where('id', '=', programId).executeTakeFirst();
+  return row ? toProgram(row) : null;
+}
+
+/** Creates or replaces a program; an identical configuration keeps its version. */
+export async function saveProgram(db: Db, programId: string, config: ProgramConfig): Promise<{ program: Program; created: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('programs').selectAll().where('id', '=', programId).forUpdate().executeTakeFirst();
+    const serialized = JSON.stringify(config);
+    if (!current) {
+      const row = await trx.insertInto('programs').values({ id: programId, version: 1, config: serialized }).returningAll().executeTakeFirstOrThrow();
+      return { program: toProgram(row), created: true };
+    }
+    if (JSON.stringify(programInputSchema.parse(current.config)) === serialized) return { program: toProgram(current), created: false };
+    const row = await trx
+      .updateTable('programs')
+      .set({ version: current.version + 1, config: serialized, updated_at: new Date() })
+      .where('id', '=', programId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { program: toProgram(row), created: false };
+  });
+}

@@ -1,0 +1,110 @@
+// The real stack for integration tests: the Express app over HTTP, a worker process, Postgres (a
+// database of this file's own on the shared cluster) and the shared Temporal dev server, with the
+// real Stripe and HubSpot clients pointed at stateful fakes.
+import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { createApp } from '../../api/app.ts';
+import type { Db } from '../../db/connect.ts';
+import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { FakeHubSpot } from './fake-hubspot.ts';
+import { FakeStripe } from './fake-stripe.ts';
+import { freePort } from './free-port.ts';
+import { WorkerProcess } from './worker-process.ts';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // Tests read what they expect from the JSON; a wrong shape fails the assertion that reads it.
+  body: any;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+export class Stack {
+  readonly adminKey = `admin_${randomBytes(16).toString('hex')}`;
+  readonly taskQueue = `referrals-${randomBytes(4).toString('hex')}`;
+  readonly stripe = new FakeStripe();
+  readonly hubspot = new FakeHubSpot();
+  api = '';
+  db!: Db;
+  temporal!: Client;
+  worker!: WorkerProcess;
+  private database!: TestDatabase;
+  private server!: Server;
+  private connection!: Connection;
+
+  static async start(options: { stripe?: boolean } = {}): Promise<Stack> {
+    const stack = new Stack();
+    await stack.boot(options.stripe ?? true);
+    return stack;
+  }
+
+  private async boot(withStripe: boolean): Promise<void> {
+    const address = process.env.TEST_TEMPORAL_ADDRESS;
+    if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is unset: run through jest, whose global setup starts Temporal');
+    const [database, port] = await Promise.all([createTestDatabase(), freePort(), this.stripe.start(), this.hubspot.start()]);
+    this.database = database;
+    this.db = database.db;
+    this.api = `http://127.0.0.1:${port}`;
+    this.connection = await Connection.connect({ address });
+    this.temporal = new Client({ connection: this.connection });
+    const app = createApp({ db: this.db, temporal: this.temporal, taskQueue: this.taskQueue, publicBaseUrl: this.api, adminApiKey: this.adminKey, log: pino({ level: 'silent' }) });
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.worker = new WorkerProcess({
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      PUBLIC_BASE_URL: this.api,
+      LOG_LEVEL: 'info',
+      ...(withStripe ? { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_API_BASE: this.stripe.url } : { STRIPE_SECRET_KEY: '' }),
+      HUBSPOT_ACCESS_TOKEN: 'hubspot-test-token',
+      HUBSPOT_API_BASE: this.hubspot.url,
+    });
+    await this.worker.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    await new Promise((resolve) => this.server?.close(resolve));
+    await this.connection?.close();
+    await Promise.all([this.database?.close(), this.stripe.close(), this.hubspot.close()]);
+  }
+
+  async call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const key = options.key === undefined ? this.adminKey : options.key;
+    const response = await fetch(`${this.api}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
+    return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+  }
+
+  /** Waits for a referral to reach a status, reading it the way a user would. */
+  async referralReaches(referralId: string, status: ReferralStatus, timeoutMs = 30_000): Promise<ReferralView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ApiResponse | null = null;
+    while (Date.now() < deadline) {
+      last = await this.call('GET', `/v1/referrals/${referralId}`);
+      if (last.status === 200 && last.body.status === status) return last.body as ReferralView;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`referral ${referralId} did not reach ${status}; last answer ${last?.status}: ${JSON.stringify(last?.body)}\nworker output:\n${this.worker.output.slice(-4000)}`);
+  }
+}
