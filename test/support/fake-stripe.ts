@@ -90,6 +90,11 @@ export class FakeStripe {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'error', status, type, message });
   }
 
+  /** Stripe keeps idempotency keys for 24 hours; this is the day after. */
+  expireIdempotencyKeys(): void {
+    this.idempotent.clear();
+  }
+
   /**
    * The next balance transaction creation is carried out, then its answer is held back until
    * released: the moment a crashed caller would never hear that it succeeded.
