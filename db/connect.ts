@@ -6,8 +6,15 @@ import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
 
-export function connectDb(url: string, options: { maxConnections?: number } = {}): Db {
+export interface DbOptions {
+  maxConnections?: number;
+  /** An idle pooled connection that dies (a database restart) is dropped from the pool and reported here. */
+  onIdleError?: (error: Error) => void;
+}
+
+export function connectDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  pool.on('error', options.onIdleError ?? (() => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

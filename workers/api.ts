@@ -11,7 +11,7 @@ const log = createLogger(config.LOG_LEVEL, 'api');
 if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required; `npm start` runs the API against embedded Postgres for local use');
 if (!config.ADMIN_API_KEY) throw new Error('ADMIN_API_KEY is required; `npm start` generates one for local use');
 
-const db = connectDb(config.DATABASE_URL);
+const db = connectDb(config.DATABASE_URL, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
 await migrateToLatest(db);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' });
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -6,7 +6,11 @@ import type { Logger } from 'pino';
 
 const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
-export function installTemporalLogging(log: Logger, coreLevel: 'WARN' | 'ERROR' = 'WARN'): void {
+/**
+ * Installs the Temporal runtime with our logger. `handleSignals: false` leaves SIGINT and SIGTERM to a
+ * launcher that stops several things in order.
+ */
+export function installTemporalLogging(log: Logger, options: { handleSignals?: boolean } = {}): void {
   const sdk = log.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => sdk[levels[level]](meta ?? {}, message);
   const logger: TemporalLogger = {
@@ -17,5 +21,9 @@ export function installTemporalLogging(log: Logger, coreLevel: 'WARN' | 'ERROR' 
     warn: (message, meta) => write('WARN', message, meta),
     error: (message, meta) => write('ERROR', message, meta),
   };
-  Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: coreLevel, other: coreLevel }, forward: {} } } });
+  Runtime.install({
+    logger,
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    ...(options.handleSignals === false ? { shutdownSignals: [] } : {}),
+  });
 }

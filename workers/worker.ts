@@ -16,7 +16,7 @@ if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required; `npm start`
 const address = config.TEMPORAL_ADDRESS ?? 'localhost:7233';
 
 installTemporalLogging(log);
-const db = connectDb(config.DATABASE_URL);
+const db = connectDb(config.DATABASE_URL, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
 await migrateToLatest(db);
 const client = await Connection.connect({ address });
 const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);

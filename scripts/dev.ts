@@ -1,0 +1,156 @@
+// `npm start`: the whole engine on one machine. Embedded Postgres and a Temporal dev server (with its
+// Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL or
+// TEMPORAL_ADDRESS use your own instead. Then migrations, one worker and the API. Ctrl-C stops it all.
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { createApp } from '../api/app.ts';
+import { connectDb, migrateToLatest } from '../db/connect.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { type Config, loadConfig } from '../workers/config.ts';
+import { createLogger } from '../workers/logger.ts';
+import { createReferralWorker } from '../workers/referral-worker.ts';
+import { ensureSearchAttributes } from '../workers/search-attributes.ts';
+import { activitiesFor } from '../workers/services.ts';
+import { installTemporalLogging } from '../workers/temporal-logger.ts';
+import { temporalCli } from './temporal-executables.ts';
+
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL, 'dev');
+installTemporalLogging(log, { handleSignals: false });
+const dataDir = path.resolve(config.DATA_DIR);
+await mkdir(dataDir, { recursive: true });
+await chmod(dataDir, 0o755);
+
+const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+function onStop(name: string, stop: () => Promise<unknown>): void {
+  stops.push({ name, stop });
+}
+
+/**
+ * Stops everything in reverse order of starting. A Ctrl-C in a terminal reaches Postgres and the
+ * Temporal server too, which then stop on their own, so no step may wait for long.
+ */
+async function stopAll(): Promise<void> {
+  for (const { name, stop } of stops.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed out'>((resolve) => {
+      timer = setTimeout(() => resolve('timed out'), 5_000);
+    });
+    const outcome = await Promise.race([stop().then(() => 'stopped' as const), timedOut]).catch((error: unknown) => {
+      log.warn({ err: error }, `stopping the ${name} failed`);
+      return 'failed' as const;
+    });
+    clearTimeout(timer);
+    if (outcome === 'timed out') log.warn(`the ${name} did not stop within 5 s; moving on`);
+  }
+}
+
+/** The admin key: ADMIN_API_KEY, else one generated once and kept under DATA_DIR so it survives restarts. */
+async function adminKey(config: Config): Promise<{ key: string; generated: boolean }> {
+  if (config.ADMIN_API_KEY) return { key: config.ADMIN_API_KEY, generated: false };
+  const file = path.join(dataDir, 'admin-api-key');
+  if (existsSync(file)) return { key: (await readFile(file, 'utf8')).trim(), generated: true };
+  const key = `rk_admin_${randomBytes(24).toString('base64url')}`;
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return { key, generated: true };
+}
+
+async function database(): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  log.info({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');
+  const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+  onStop('embedded Postgres', () => postgres.stop());
+  return postgres.url;
+}
+
+async function temporal(): Promise<{ address: string; uiUrl: string | null }> {
+  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS, uiUrl: null };
+  log.info({ dbFile: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT }, 'starting the Temporal dev server');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: temporalCli(),
+      dbFilename: path.join(dataDir, 'temporal.sqlite'),
+      namespace: config.TEMPORAL_NAMESPACE,
+      port: config.TEMPORAL_PORT,
+      ui: true,
+      uiPort: config.TEMPORAL_UI_PORT,
+    },
+  });
+  onStop('Temporal dev server', () => env.teardown());
+  return { address: env.address, uiUrl: `http://localhost:${config.TEMPORAL_UI_PORT}` };
+}
+
+try {
+  const [databaseUrl, server] = await Promise.all([database(), temporal()]);
+  const db = connectDb(databaseUrl, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
+  onStop('database pool', () => db.destroy());
+  await migrateToLatest(db);
+
+  const connection = await Connection.connect({ address: server.address });
+  onStop('Temporal client', () => connection.close());
+  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  onStop('worker connection', () => nativeConnection.close());
+  const worker = await createReferralWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: activitiesFor(config, db, log),
+  });
+  const running = worker.run();
+  onStop('worker', async () => {
+    worker.shutdown();
+    await running;
+  });
+
+  const admin = await adminKey(config);
+  const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp(
+    { db, temporal: temporalClient, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl: config.publicBaseUrl, adminApiKey: admin.key, log },
+    { trustProxy: config.TRUST_PROXY },
+  );
+  const http: Server = await new Promise((resolve) => {
+    const listening = app.listen(config.PORT, () => resolve(listening));
+  });
+  onStop('API', () => new Promise((resolve) => http.close(resolve)));
+
+  process.stdout.write(
+    [
+      '',
+      'Referral engine is running.',
+      `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
+      `  Temporal UI    ${server.uiUrl ?? `your own, at ${server.address}`}`,
+      `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
+      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : path.join(config.DATA_DIR, 'temporal.sqlite')}`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n') + '\n',
+  );
+} catch (error) {
+  log.fatal({ err: error }, 'start-up failed');
+  await stopAll();
+  process.exit(1);
+}
+
+// embedded-postgres stops its cluster on these signals by itself, at once and alongside everything
+// still using it; the launcher takes the signals over and stops things in order, Postgres last.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void stopAll().then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
+  });
+}
