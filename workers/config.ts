@@ -41,8 +41,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
   const config = parsed.data;
-  if (config.NODE_ENV === 'production' && !config.ADMIN_API_KEY) {
-    throw new ConfigError('invalid configuration:\n  ADMIN_API_KEY: required when NODE_ENV=production');
-  }
   return { ...config, publicBaseUrl: (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '') };
 }

@@ -9,10 +9,28 @@ export async function registerSearchAttributes(connection: Connection, namespace
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(names.map((name) => [name, keyword])) });
 }
 
-/** Adds whichever referral search attributes the namespace lacks; returns their names. */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+async function missingSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = searchAttributeKeys.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
-  if (missing.length > 0) await registerSearchAttributes(connection, namespace, missing);
+  return searchAttributeKeys.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+}
+
+/**
+ * Adds whichever referral search attributes the namespace lacks and returns their names. Another
+ * worker starting at the same moment may add them first, which is fine; a server that lets no one
+ * add them here (Temporal Cloud registers them through its own API) throws with instructions.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const missing = await missingSearchAttributes(connection, namespace);
+  if (missing.length === 0) return [];
+  try {
+    await registerSearchAttributes(connection, namespace, missing);
+  } catch (error) {
+    const stillMissing = await missingSearchAttributes(connection, namespace);
+    if (stillMissing.length > 0) {
+      throw new Error(
+        `the namespace "${namespace}" lacks the Keyword search attributes ${stillMissing.join(', ')} and they could not be added (${error instanceof Error ? error.message : String(error)}); register them, then start again`,
+      );
+    }
+  }
   return missing;
 }

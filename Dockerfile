@@ -1,0 +1,20 @@
+# The API and the worker share one image; docker-compose.yml picks the entry point.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+# npm install, not npm ci: see the note in .ci/run about the lock file's missing foreign-platform entries.
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY activities ./activities
+COPY api ./api
+COPY db ./db
+COPY domain ./domain
+COPY workers ./workers
+COPY workflows ./workflows
+
+USER node
+EXPOSE 3000
+# Node 24 runs the TypeScript sources directly (type stripping); there is no build step.
+CMD ["node", "workers/api.ts"]
