@@ -1,12 +1,14 @@
 // The referral workflow's side effects. Every activity is safe to run more than once: ledger writes
 // carry idempotency keys, Stripe calls carry idempotency keys and a look-up, HubSpot calls are upserts.
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import { LedgerConflictError } from '../db/ledger.ts';
 import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import type { Crm } from './crm.ts';
-import type { RewardProvider } from './reward-provider.ts';
+import type { Fulfilment, RewardProvider } from './reward-provider.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -29,6 +31,12 @@ export interface RewardReservation {
 
 export interface PayoutInput extends RewardEntry {
   description: string;
+  searchFrom: string;
+}
+
+export interface ReversalInput extends PayoutInput {
+  /** Where the reward was paid; null to look where the referrer's current Stripe customer id points. */
+  destination: string | null;
 }
 
 export interface CrmSyncInput {
@@ -43,6 +51,28 @@ export interface CrmSyncInput {
 export interface ProjectionInput {
   view: ReferralView;
   revision: number;
+}
+
+/** A ledger conflict or an impossible amount is a bug or bad data: retrying cannot help, a person must look. */
+async function ledgerWrite<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof LedgerConflictError || error instanceof RangeError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+    throw error;
+  }
+}
+
+/** Heartbeats while a slow outside call runs, so the server tells a live worker from a dead one. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -89,29 +119,29 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async reserveReward(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
-      const reservation = await reserveReward(db, input.reward, input.limit);
+      const reservation = await ledgerWrite(() => reserveReward(db, input.reward, input.limit));
       return { outcome: reservation.outcome };
     },
 
     async voidReward(rewardId: string): Promise<void> {
-      await voidReward(db, rewardId);
+      await ledgerWrite(() => voidReward(db, rewardId));
     },
 
     async postReward(rewardId: string): Promise<void> {
-      await postReward(db, rewardId);
+      await ledgerWrite(() => postReward(db, rewardId));
     },
 
     /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
-    async fulfilReward(input: PayoutInput): Promise<string> {
+    async fulfilReward(input: PayoutInput): Promise<Fulfilment> {
       const referrer = await participant(input.participantId);
-      const providerRef = await deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id });
-      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward fulfilled');
-      return providerRef;
+      const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id })));
+      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef }, 'reward fulfilled');
+      return fulfilment;
     },
 
-    async reverseReward(input: PayoutInput): Promise<string> {
-      const referrer = await participant(input.participantId);
-      const providerRef = await deps.rewards.reverse({ ...input, stripeCustomerId: referrer.stripe_customer_id });
+    async reverseReward({ destination, ...input }: ReversalInput): Promise<string> {
+      const stripeCustomerId = destination ?? (await participant(input.participantId)).stripe_customer_id;
+      const providerRef = await heartbeating(() => ledgerWrite(() => deps.rewards.reverse({ ...input, stripeCustomerId })));
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward reversed');
       return providerRef;
     },

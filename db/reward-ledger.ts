@@ -2,9 +2,20 @@
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
 //   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
-import { sql } from 'kysely';
+import { type Transaction, sql } from 'kysely';
 import type { Db } from './connect.ts';
-import { PROGRAM_OWNER, type AccountRef, type Transfer, applyTransfer, ensureAccount, findTransferByKey, lockAccounts, resolvePending } from './ledger.ts';
+import {
+  PROGRAM_OWNER,
+  type AccountRef,
+  LedgerConflictError,
+  type Transfer,
+  applyTransfer,
+  ensureAccount,
+  findTransferByKey,
+  lockAccounts,
+  resolvePending,
+} from './ledger.ts';
+import type { Database } from './schema.ts';
 
 export interface RewardEntry {
   rewardId: string;
@@ -52,11 +63,22 @@ function entryFields(reward: RewardEntry) {
  */
 export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLimit): Promise<Reservation> {
   const key = rewardKeys(reward.rewardId).earn;
-  return db.transaction().execute(async (trx) => {
+  const earlier = async (trx: Transaction<Database>): Promise<Reservation | null> => {
     const existing = await findTransferByKey(trx, key);
-    if (existing) return { outcome: 'reserved', transfer: existing };
+    if (!existing) return null;
+    if (existing.participantId !== reward.participantId || existing.amount !== reward.amount) {
+      throw new LedgerConflictError(`reward ${reward.rewardId} was already held for another referrer or amount`);
+    }
+    return { outcome: 'reserved', transfer: existing };
+  };
+  return db.transaction().execute(async (trx) => {
+    const before = await earlier(trx);
+    if (before) return before;
     const accounts = await Promise.all([expense, payable(reward.participantId)].map((ref) => ensureAccount(trx, reward.programId, reward.currency, ref)));
     await lockAccounts(trx, accounts.map((account) => account.id));
+    // A second attempt at this same reward may have held it while we waited for the lock.
+    const meanwhile = await earlier(trx);
+    if (meanwhile) return meanwhile;
     if (limit.maxRewardsPerReferrer !== null) {
       const rewardsInPeriod = await countLiveRewards(trx, reward.participantId, limit.periodMs);
       if (rewardsInPeriod >= limit.maxRewardsPerReferrer) return { outcome: 'capped', rewardsInPeriod };

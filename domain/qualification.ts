@@ -1,11 +1,15 @@
 // Whether a conversion earns the referrer a reward, and whether a refund takes that back.
 import type { ProgramTerms } from './program.ts';
 import type { ConversionEvent } from './referral.ts';
+import { referrerRewardAmount } from './reward-amount.ts';
 
 export type Qualification = { qualifying: true } | { qualifying: false; reason: string };
 
 /** Whether a conversion earns the referrer a reward under the program's terms. */
-export function qualifies(conversion: Pick<ConversionEvent, 'type' | 'amount' | 'currency'>, terms: Pick<ProgramTerms, 'conversion' | 'currency'>): Qualification {
+export function qualifies(
+  conversion: Pick<ConversionEvent, 'type' | 'amount' | 'currency'>,
+  terms: Pick<ProgramTerms, 'conversion' | 'currency' | 'rewards'>,
+): Qualification {
   if (!terms.conversion.types.includes(conversion.type)) {
     return { qualifying: false, reason: `type "${conversion.type}" does not qualify` };
   }
@@ -14,6 +18,9 @@ export function qualifies(conversion: Pick<ConversionEvent, 'type' | 'amount' | 
   }
   if (conversion.amount < terms.conversion.minAmount) {
     return { qualifying: false, reason: `amount ${conversion.amount} is below the minimum of ${terms.conversion.minAmount}` };
+  }
+  if (referrerRewardAmount(terms.rewards.referrer, conversion.amount) === 0) {
+    return { qualifying: false, reason: `amount ${conversion.amount} earns a reward that rounds to nothing` };
   }
   return { qualifying: true };
 }

@@ -10,6 +10,8 @@ export class ReferralRecord {
   revision = 0;
   private readonly conversionIds = new Set<string>();
   private readonly refundIds = new Set<string>();
+  /** Refunds that arrived before their conversion (webhooks are not ordered), by conversion event id. */
+  private readonly earlyRefunds = new Map<string, number>();
 
   constructor(input: ReferralInput) {
     const now = new Date().toISOString();
@@ -67,11 +69,18 @@ export class ReferralRecord {
       receivedAt: new Date().toISOString(),
       qualifying: qualification.qualifying,
       reason: qualification.qualifying ? null : qualification.reason,
-      refunded: 0,
+      refunded: Math.min(event.amount, this.earlyRefunds.get(event.eventId) ?? 0),
     };
+    this.earlyRefunds.delete(event.eventId);
     this.view.conversions.push(record);
     this.changed('conversion', `${event.eventId}: ${qualification.qualifying ? 'qualifying' : qualification.reason}`);
     return record;
+  }
+
+  disqualify(conversion: ConversionRecord, reason: string): void {
+    conversion.qualifying = false;
+    conversion.reason = reason;
+    this.changed('conversion', `${conversion.eventId}: ${reason}`);
   }
 
   /** Applies a refund to its conversion unless its event id was seen before; returns the refunded conversion. */
@@ -80,7 +89,8 @@ export class ReferralRecord {
     this.refundIds.add(event.eventId);
     const conversion = this.view.conversions.find((c) => c.eventId === event.conversionEventId);
     if (!conversion) {
-      this.changed('refund', `${event.eventId}: refers to conversion ${event.conversionEventId}, which this referral never received`);
+      this.earlyRefunds.set(event.conversionEventId, (this.earlyRefunds.get(event.conversionEventId) ?? 0) + event.amount);
+      this.changed('refund', `${event.eventId}: ${event.amount} of conversion ${event.conversionEventId}, which has not arrived yet`);
       return null;
     }
     conversion.refunded = Math.min(conversion.amount, conversion.refunded + event.amount);

@@ -28,24 +28,35 @@ import { Mirror } from './mirror.ts';
 import { ReferralRecord } from './referral-record.ts';
 import { referralCodeKey, referralStatusKey, referrerIdKey } from './search-attributes.ts';
 
+// Ledger steps retry transient failures for as long as it takes; a non-retryable failure (a ledger
+// conflict, which means a bug or corrupted data) parks the referral in needs_attention instead.
 const ledger = proxyActivities<ReferralActivities>({
-  startToCloseTimeout: '10 seconds',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-// Fulfilment gives up after about eight minutes of transient failures and asks ops, rather than
-// leaving a referral quietly "rewarding" for as long as Stripe is down.
+// Payouts heartbeat, so a worker that dies mid-call is noticed in seconds while a slow Stripe call on
+// a live worker may take its time. After about eight minutes of transient failures they ask ops
+// rather than leave a referral quietly "rewarding" for as long as Stripe is down.
 const payouts = proxyActivities<ReferralActivities>({
-  startToCloseTimeout: '10 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-const mirrors = proxyActivities<ReferralActivities>({
+const projections = proxyActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
+// A CRM outage must not keep referrals open for ever: after about a day the sync gives up (logged).
+const crms = proxyActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes', maximumAttempts: 60 },
+});
+
 type Stop = 'cancelled' | 'voided';
+const DAY_MS = 86_400_000;
 
 export async function referralWorkflow(input: ReferralInput): Promise<ReferralView> {
   const { terms } = input;
@@ -56,10 +67,12 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   let review: ReviewDecision | null = null;
   let retryRequested = false;
   let cancellation: string | null = null;
+  /** False while parked on a step that cancelling cannot undo (a ledger write): only a retry helps. */
+  let cancellable = true;
 
-  const projection = new Mirror('projection', () => mirrors.recordReferral({ view: record.view, revision: record.revision }));
+  const projection = new Mirror('projection', () => projections.recordReferral({ view: record.view, revision: record.revision }));
   const crm = new Mirror('crm', () =>
-    mirrors.syncCrm({
+    crms.syncCrm({
       referralId: input.referralId,
       programId: terms.programId,
       status: record.status,
@@ -68,30 +81,31 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
       refereeEmail: input.referee.email,
     }),
   );
-  const publish = () => {
-    projection.touch();
-    crm.touch();
-  };
   const setStatus = (status: ReferralStatus, detail?: string) => {
     record.setStatus(status, detail);
     upsertSearchAttributes([{ key: referralStatusKey, value: status }]);
-    publish();
+    projection.touch();
+    crm.touch();
   };
 
   setHandler(referralQuery, () => record.view);
 
   setHandler(conversionSignal, (event) => {
-    const qualification = qualifies(event, terms);
-    const conversion = record.addConversion(event, qualification);
-    if (!conversion) return;
-    if (qualification.qualifying && qualifying === null && record.status === 'pending_conversion') qualifying = conversion;
-    publish();
+    const conversion = record.addConversion(event, qualifies(event, terms));
+    if (!conversion?.qualifying) return;
+    if (refundUndoes(conversion.amount, conversion.refunded, terms)) {
+      record.disqualify(conversion, 'refunded before it arrived');
+    } else if (qualifying === null && record.status === 'pending_conversion') {
+      qualifying = conversion;
+    }
+    projection.touch();
   });
 
   setHandler(refundSignal, (event) => {
     const conversion = record.addRefund(event);
-    if (conversion && conversion === qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) undone = true;
-    publish();
+    if (!conversion) return;
+    if (conversion === qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) undone = true;
+    projection.touch();
   });
 
   setHandler(
@@ -99,11 +113,16 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
     async (decision) => {
       review = decision;
       record.setReview(decision);
-      publish();
+      projection.touch();
       await condition(() => record.status !== 'in_review');
       return record.view;
     },
-    { validator: (_decision) => refuseUnless(record.status === 'in_review', `the referral is ${record.status}, not in_review`) },
+    {
+      validator: (_decision) => {
+        refuseUnless(record.status === 'in_review', `the referral is ${record.status}, not in_review`);
+        refuseUnless(review === null, 'the referral has already been decided');
+      },
+    },
   );
 
   setHandler(
@@ -120,13 +139,14 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
     ({ reason }) => {
       cancellation = reason;
       record.note('cancel_requested', reason);
-      publish();
+      projection.touch();
       return record.status;
     },
     {
       validator: (_request) => {
         refuseUnless(!endedStatuses.has(record.status), `the referral has ended (${record.status})`);
         refuseUnless(record.status !== 'rewarding', 'the reward is being paid out right now; try again in a moment');
+        refuseUnless(cancellable, 'the referral is waiting for its ledger step to be fixed; fix the cause and retry instead');
       },
     },
   );
@@ -140,13 +160,15 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
         { key: referrerIdKey, value: next.participantId },
         { key: referralCodeKey, value: next.code },
       ]);
-      publish();
+      projection.touch();
+      crm.touch();
       return record.view;
     },
     {
       validator: (_request) => {
         refuseUnless(terms.attribution.model === 'last_touch', 'the program attributes referrals to the first touch');
-        refuseUnless(record.status === 'pending_conversion', `the referral is ${record.status} and can no longer change referrer`);
+        // Once a qualifying conversion is in, the referral is on its way to a reward for this referrer.
+        refuseUnless(record.status === 'pending_conversion' && qualifying === null, 'the referral has converted and can no longer change referrer');
       },
     },
   );
@@ -159,35 +181,46 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   }
 
   /**
-   * Runs a step that may fail for good (a Stripe refusal, a missing customer id). A failure parks
-   * the referral in needs_attention until ops retry it, cancel it, or a refund makes it moot.
+   * Runs a step until it succeeds. A non-retryable failure parks the referral in needs_attention until
+   * ops retry it; when `stop` is given, ops may cancel instead (or a refund may make the step moot).
    */
   async function withOpsRecovery<T>(
     step: string,
     action: () => Promise<T>,
-    stop: () => Stop | null,
-    rewardWhileFailed: { reward: RewardView; failed: RewardView['status']; resumed: RewardView['status'] },
+    options: { stop?: () => Stop | null; reward?: { view: RewardView; failed: RewardView['status'] } } = {},
   ): Promise<{ done: T } | { stopped: Stop }> {
+    const stop = options.stop ?? (() => null);
     for (;;) {
       try {
         return { done: await action() };
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         const resumeAs = record.status;
+        const rewardStatus = options.reward?.view.status;
         retryRequested = false;
-        record.setReward(rewardWhileFailed.reward, rewardWhileFailed.failed);
+        cancellable = options.stop !== undefined;
+        if (options.reward) record.setReward(options.reward.view, options.reward.failed);
         setStatus('needs_attention', `${step} failed: ${error.cause?.message ?? error.message}`);
         await condition(() => retryRequested || stop() !== null);
+        cancellable = true;
         const stopped = stop();
         if (stopped) return { stopped };
         record.note('retry_requested');
-        record.setReward(rewardWhileFailed.reward, rewardWhileFailed.resumed);
+        if (options.reward && rewardStatus) record.setReward(options.reward.view, rewardStatus);
         setStatus(resumeAs);
       }
     }
   }
 
-  publish();
+  /** A step that ops cannot cancel out of, only retry. */
+  async function untilDone<T>(step: string, action: () => Promise<T>): Promise<T> {
+    const outcome = await withOpsRecovery(step, action);
+    if ('stopped' in outcome) throw new Error(`${step} stopped without a way to stop it`);
+    return outcome.done;
+  }
+
+  projection.touch();
+  crm.touch();
   const converted = await condition(() => qualifying !== null || cancellation !== null, durationMs(terms.attribution.window));
   if (cancellation !== null) return end('cancelled', cancellation);
   if (!converted || qualifying === null) return end('expired', `no qualifying conversion within ${terms.attribution.window}`);
@@ -208,14 +241,11 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   };
 
   const { externalId, email, stripeCustomerId } = input.referee;
-  const fraud = await ledger.checkFraud({
-    referralId: input.referralId,
-    referrerId: referrer.participantId,
-    referee: { externalId, email, stripeCustomerId },
-    thresholds: terms.fraud,
-  });
+  const fraud = await untilDone('fraud check', () =>
+    ledger.checkFraud({ referralId: input.referralId, referrerId: referrer.participantId, referee: { externalId, email, stripeCustomerId }, thresholds: terms.fraud }),
+  );
   record.setFraud(fraud);
-  publish();
+  projection.touch();
 
   let approved = fraud.decision === 'approve';
   if (fraud.decision === 'review') {
@@ -229,7 +259,7 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   if (undone) return refuseReward('voided', 'the qualifying conversion was refunded');
   if (cancellation !== null) return refuseReward('cancelled', cancellation);
 
-  // Reattribution ends with pending_conversion, so from here on the referrer is settled.
+  // The referrer is settled from here on: reattribution ends with the qualifying conversion.
   const payout = {
     rewardId: reward.rewardId,
     referralId: input.referralId,
@@ -238,51 +268,54 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
     currency: reward.currency,
     amount: reward.amount,
     description: `Referral reward (${terms.programId})`,
+    // Provider look-ups for an earlier attempt need not search further back than this.
+    searchFrom: new Date(Date.now() - DAY_MS).toISOString(),
   };
-  const reservation = await ledger.reserveReward({
-    reward: payout,
-    limit: {
-      maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
-      periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
-    },
-  });
+  const reservation = await untilDone('holding the reward in the ledger', () =>
+    ledger.reserveReward({
+      reward: payout,
+      limit: {
+        maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
+        periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
+      },
+    }),
+  );
   if (reservation.outcome === 'capped') {
     return refuseReward('capped', `the referrer has reached ${terms.limits.maxRewardsPerReferrer} rewards`);
   }
   record.setReward(reward, 'held');
-  setStatus('holding', `until ${new Date(Date.now() + durationMs(terms.holdingPeriod)).toISOString()}`);
-
   const holdingMs = durationMs(terms.holdingPeriod);
+  setStatus('holding', `until ${new Date(Date.now() + holdingMs).toISOString()}`);
+
   if (holdingMs > 0) await condition(() => undone || cancellation !== null, holdingMs);
   if (undone || cancellation !== null) {
-    await ledger.voidReward(reward.rewardId);
+    await untilDone('releasing the held reward', () => ledger.voidReward(reward.rewardId));
     return refuseReward(undone ? 'voided' : 'cancelled', undone ? 'the qualifying conversion was refunded' : (cancellation ?? undefined));
   }
 
   setStatus('rewarding');
-  await ledger.postReward(reward.rewardId);
+  await untilDone('booking the earned reward', () => ledger.postReward(reward.rewardId));
   const stopBeforePayout = (): Stop | null => (cancellation !== null ? 'cancelled' : undone ? 'voided' : null);
-  const fulfilled = await withOpsRecovery('fulfilment', () => payouts.fulfilReward(payout), stopBeforePayout, {
-    reward,
-    failed: 'failed',
-    resumed: 'held',
+  const fulfilled = await withOpsRecovery('fulfilment', () => payouts.fulfilReward(payout), {
+    stop: stopBeforePayout,
+    reward: { view: reward, failed: 'failed' },
   });
   if ('stopped' in fulfilled) {
-    // The reward was earned but never paid: a reversing transfer takes it back off the books.
-    await ledger.reverseReward(payout);
+    // The reward was earned but, as far as we know, not paid: reversing checks with the provider and
+    // takes it back from wherever it is.
+    await untilDone('taking back the unpaid reward', () => payouts.reverseReward({ ...payout, destination: null }));
     return refuseReward(fulfilled.stopped, fulfilled.stopped === 'cancelled' ? (cancellation ?? undefined) : 'the qualifying conversion was refunded');
   }
-  record.setReward(reward, 'issued', fulfilled.done);
+  const paidTo = fulfilled.done.destination;
+  record.setReward(reward, 'issued', fulfilled.done.providerRef);
   setStatus('rewarded');
 
   const clawbackMs = durationMs(terms.clawbackWindow);
   if (clawbackMs > 0 && !undone) await condition(() => undone, clawbackMs);
   if (!undone || clawbackMs === 0) return end('rewarded');
 
-  const reversed = await withOpsRecovery('reversal', () => payouts.reverseReward(payout), () => (cancellation !== null ? 'cancelled' : null), {
-    reward,
-    failed: 'issued',
-    resumed: 'issued',
+  const reversed = await withOpsRecovery('reversal', () => payouts.reverseReward({ ...payout, destination: paidTo }), {
+    stop: () => (cancellation !== null ? 'cancelled' : null),
   });
   if ('stopped' in reversed) {
     record.note('reversal_abandoned', cancellation ?? undefined);
@@ -295,4 +328,3 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
 function refuseUnless(ok: boolean, message: string): void {
   if (!ok) throw ApplicationFailure.create({ type: 'InvalidState', message, nonRetryable: true });
 }
-

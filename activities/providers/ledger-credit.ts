@@ -12,7 +12,7 @@ export function ledgerCreditProvider(db: Db): RewardProvider {
     async fulfil(payout) {
       const earned = await findTransferByKey(db, rewardKeys(payout.rewardId).post);
       if (!earned) throw ApplicationFailure.nonRetryable(`reward ${payout.rewardId} has not been earned in the ledger`, 'RewardNotEarned');
-      return earned.transferId;
+      return { providerRef: earned.transferId, destination: null };
     },
     async reverse(payout) {
       if (await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil)) {

@@ -1,6 +1,7 @@
 // Rewards as Stripe customer balance credits. Each credit and each reversal carries the reward id in
-// its metadata and an idempotency key derived from it; before creating one we look for it, because a
-// retry can come after Stripe's 24-hour idempotency window (an ops retry days later, say).
+// its metadata and an idempotency key derived from the reward and the customer; before creating one
+// we look for it, because a retry can come after Stripe's 24-hour idempotency window (an ops retry
+// days later, say).
 import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
@@ -27,35 +28,36 @@ function businessFailure(error: unknown): unknown {
 }
 
 export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
-  async function find(customer: string, rewardId: string, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction | null> {
+  /** The customer's transactions come newest first; the search stops at the payout's earliest possible time. */
+  async function find(customer: string, payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction | null> {
+    const oldest = Math.floor(new Date(payout.searchFrom).getTime() / 1000);
     for await (const transaction of stripe.customers.listBalanceTransactions(customer, { limit: 100 })) {
-      if (transaction.metadata?.reward_id === rewardId && transaction.metadata?.purpose === purpose) return transaction;
+      if (transaction.created < oldest) return null;
+      if (transaction.metadata?.reward_id === payout.rewardId && transaction.metadata?.purpose === purpose) return transaction;
     }
     return null;
   }
 
-  async function balanceTransaction(payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction> {
-    const customer = payout.stripeCustomerId;
-    if (!customer) {
-      throw ApplicationFailure.nonRetryable(
-        `referrer ${payout.participantId} has no Stripe customer id; set stripeCustomerId on the participant, then retry`,
-        'MissingStripeCustomer',
-      );
-    }
+  async function balanceTransaction(customer: string, payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction> {
+    const existing = await find(customer, payout, purpose);
+    if (existing) return existing;
+    return stripe.customers.createBalanceTransaction(
+      customer,
+      {
+        // Negative balances are credits the customer's next invoices draw on; a positive one takes it back.
+        amount: purpose === 'credit' ? -payout.amount : payout.amount,
+        currency: payout.currency,
+        description: purpose === 'credit' ? payout.description : `Reversal: ${payout.description}`,
+        metadata: { reward_id: payout.rewardId, referral_id: payout.referralId, program_id: payout.programId, purpose },
+      },
+      // The customer is part of the key: after ops correct a wrong customer id, the retry is a new request.
+      { idempotencyKey: `reward-${purpose}-${payout.rewardId}-${customer}` },
+    );
+  }
+
+  async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
     try {
-      const existing = await find(customer, payout.rewardId, purpose);
-      if (existing) return existing;
-      return await stripe.customers.createBalanceTransaction(
-        customer,
-        {
-          // Negative balances are credits the customer's next invoices draw on; a positive one takes it back.
-          amount: purpose === 'credit' ? -payout.amount : payout.amount,
-          currency: payout.currency,
-          description: purpose === 'credit' ? payout.description : `Reversal: ${payout.description}`,
-          metadata: { reward_id: payout.rewardId, referral_id: payout.referralId, program_id: payout.programId, purpose },
-        },
-        { idempotencyKey: `reward-${purpose}-${payout.rewardId}` },
-      );
+      return await call();
     } catch (error) {
       throw businessFailure(error);
     }
@@ -64,14 +66,33 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
   return {
     name: 'stripe',
     async fulfil(payout) {
-      const credit = await balanceTransaction(payout, 'credit');
+      const customer = payout.stripeCustomerId;
+      if (!customer) {
+        throw ApplicationFailure.nonRetryable(
+          `referrer ${payout.participantId} has no Stripe customer id; set stripeCustomerId on the participant, then retry`,
+          'MissingStripeCustomer',
+        );
+      }
+      const credit = await stripeCall(() => balanceTransaction(customer, payout, 'credit'));
       await recordStripeFulfilment(db, payout);
-      return credit.id;
+      return { providerRef: credit.id, destination: customer };
     },
+    /** Asks Stripe, not the ledger, whether the reward was paid: a credit can exist that the ledger never heard of. */
     async reverse(payout) {
-      const paidThroughStripe = await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil);
-      if (!paidThroughStripe) return (await reverseReward(db, payout)).transferId;
-      const reversal = await balanceTransaction(payout, 'reversal');
+      const customer = payout.stripeCustomerId;
+      const credit = customer ? await stripeCall(() => find(customer, payout, 'credit')) : null;
+      const booked = await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil);
+      if (!credit || !customer) {
+        if (booked) {
+          throw ApplicationFailure.nonRetryable(
+            `the ledger shows reward ${payout.rewardId} paid through Stripe, but customer ${customer ?? '(none)'} has no credit for it`,
+            'StripeCreditNotFound',
+          );
+        }
+        return (await reverseReward(db, payout)).transferId;
+      }
+      if (!booked) await recordStripeFulfilment(db, payout);
+      const reversal = await stripeCall(() => balanceTransaction(customer, payout, 'reversal'));
       await reverseReward(db, payout);
       return reversal.id;
     },

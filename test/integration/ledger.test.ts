@@ -95,10 +95,11 @@ describe('a reward in the ledger', () => {
     expect(transfers.map((t) => `${t.code}:${t.phase}:${t.amount}`)).toEqual(['reward_earned:pending:2000', 'reward_earned:post:2000', 'reward_fulfilled:single:2000']);
   });
 
-  it('refuses a repeated key with a different amount', async () => {
+  it('refuses a repeated key with a different amount or beneficiary', async () => {
     const reward = await newReward();
     await reserveReward(db, reward, noLimit);
-    await expect(reserveReward(db, { ...reward, amount: 9999 }, noLimit)).resolves.toMatchObject({ outcome: 'reserved', transfer: { amount: 2000 } });
+    await expect(reserveReward(db, { ...reward, amount: 9999 }, noLimit)).rejects.toThrow(LedgerConflictError);
+    await expect(reserveReward(db, { ...reward, participantId: await seedParticipant(db, programId) }, noLimit)).rejects.toThrow(LedgerConflictError);
     await postReward(db, reward.rewardId);
     await expect(recordStripeFulfilment(db, reward)).resolves.toMatchObject({ amount: 2000 });
     await expect(recordStripeFulfilment(db, { ...reward, amount: 1 })).rejects.toThrow(LedgerConflictError);

@@ -10,6 +10,11 @@ export interface Script {
   capped?: boolean;
   /** How many times fulfilment fails for good before it succeeds. */
   fulfilFailures?: number;
+  /** How many times booking the earned reward fails for good (a ledger conflict) before it succeeds. */
+  postFailures?: number;
+  /** Held until resolved: lets a test act while the workflow waits on the fraud check or the reservation. */
+  fraudGate?: Promise<void>;
+  reserveGate?: Promise<void>;
 }
 
 export interface Call {
@@ -22,10 +27,11 @@ const approve: FraudAssessment = { score: 0, signals: [], decision: 'approve' };
 export class FakeActivities {
   readonly calls: Call[] = [];
   readonly projections = new Map<string, { view: ReferralView; revision: number }>();
+  readonly reversalDestinations: (string | null)[] = [];
   private readonly scripts = new Map<string, Script>();
 
   script(referralId: string, script: Script): void {
-    this.scripts.set(referralId, { ...script });
+    this.scripts.set(referralId, script);
   }
 
   /** The side-effecting calls made for a referral, in order (projection and CRM syncs left out). */
@@ -53,14 +59,23 @@ export class FakeActivities {
     },
     checkFraud: async ({ referralId }) => {
       this.record(referralId, 'checkFraud');
+      await this.scriptFor(referralId).fraudGate;
       return this.scriptFor(referralId).fraud ?? approve;
     },
     reserveReward: async ({ reward }) => {
       this.record(reward.referralId, 'reserveReward');
+      await this.scriptFor(reward.referralId).reserveGate;
       return { outcome: this.scriptFor(reward.referralId).capped ? 'capped' : 'reserved' };
     },
     voidReward: async (rewardId) => this.record(referralOf(rewardId), 'voidReward'),
-    postReward: async (rewardId) => this.record(referralOf(rewardId), 'postReward'),
+    postReward: async (rewardId) => {
+      this.record(referralOf(rewardId), 'postReward');
+      const script = this.scriptFor(referralOf(rewardId));
+      if ((script.postFailures ?? 0) > 0) {
+        script.postFailures = (script.postFailures ?? 0) - 1;
+        throw ApplicationFailure.nonRetryable('pending transfer was already voided', 'LedgerConflictError');
+      }
+    },
     fulfilReward: async (payout) => {
       this.record(payout.referralId, 'fulfilReward');
       const script = this.scriptFor(payout.referralId);
@@ -68,10 +83,11 @@ export class FakeActivities {
         script.fulfilFailures = (script.fulfilFailures ?? 0) - 1;
         throw ApplicationFailure.nonRetryable('referrer has no Stripe customer id', 'MissingStripeCustomer');
       }
-      return `cbtxn_${payout.rewardId}`;
+      return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake' };
     },
     reverseReward: async (payout) => {
       this.record(payout.referralId, 'reverseReward');
+      this.reversalDestinations.push(payout.destination);
       return `cbtxn_reversal_${payout.rewardId}`;
     },
     syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
@@ -80,4 +96,11 @@ export class FakeActivities {
 
 function referralOf(rewardId: string): string {
   return rewardId.replace(/_referrer_\d+$/, '');
+}
+
+/** A promise and the function that settles it. */
+export function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }

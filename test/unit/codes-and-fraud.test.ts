@@ -37,7 +37,7 @@ describe('referral ids', () => {
 });
 
 describe('qualifying conversions', () => {
-  const terms = { currency: 'usd', conversion: { types: ['purchase'], minAmount: 1000 } };
+  const terms = { currency: 'usd', conversion: { types: ['purchase'], minAmount: 1000 }, rewards: { referrer: { kind: 'account_credit' as const, amount: 2000 }, referee: null } };
   it('need the right type, currency and amount', () => {
     expect(qualifies({ type: 'purchase', amount: 1000, currency: 'usd' }, terms)).toEqual({ qualifying: true });
     expect(qualifies({ type: 'signup', amount: 5000, currency: 'usd' }, terms)).toEqual({ qualifying: false, reason: 'type "signup" does not qualify' });
@@ -46,6 +46,12 @@ describe('qualifying conversions', () => {
       qualifying: false,
       reason: 'amount 999 is below the minimum of 1000',
     });
+  });
+
+  it('must earn a reward that is not rounded away', () => {
+    const percent = { ...terms, conversion: { types: ['purchase'], minAmount: 0 }, rewards: { referrer: { kind: 'account_credit' as const, percent: 10 }, referee: null } };
+    expect(qualifies({ type: 'purchase', amount: 9, currency: 'usd' }, percent)).toEqual({ qualifying: false, reason: 'amount 9 earns a reward that rounds to nothing' });
+    expect(qualifies({ type: 'purchase', amount: 10, currency: 'usd' }, percent)).toEqual({ qualifying: true });
   });
 });
 

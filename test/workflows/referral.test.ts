@@ -16,7 +16,7 @@ import {
   reviewUpdate,
 } from '../../workflows/definitions.ts';
 import type { referralWorkflow } from '../../workflows/referral.ts';
-import { FakeActivities } from '../support/fake-activities.ts';
+import { FakeActivities, gate } from '../support/fake-activities.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
 
@@ -58,6 +58,15 @@ async function start(input: ReferralInput): Promise<Handle> {
 
 function purchase(eventId = `evt_${randomUUID()}`, amount = 5000, type = 'purchase'): ConversionEvent {
   return { eventId, refereeExternalId: 'ignored', type, amount, currency: 'usd', occurredAt: '2026-11-22T10:00:00Z' };
+}
+
+/**
+ * Ends a referral the test is done with. (Terminating it instead leaves the time-skipping test server
+ * unable to skip time for the tests that follow.)
+ */
+async function finishByCancelling(handle: Handle): Promise<void> {
+  await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'test over' }] });
+  expect((await handle.result()).status).toBe('cancelled');
 }
 
 /** Waits (without advancing test time) until the workflow reports the status. */
@@ -242,6 +251,23 @@ describe('review', () => {
     expect(final.timeline.map((t) => t.event)).toContain('review_timed_out');
   });
 
+  it('takes one decision only, even while the first is still taking effect', async () => {
+    const input = inputFor();
+    const reservation = gate();
+    fakes.script(input.referralId, { ...review, reserveGate: reservation.promise });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'in_review');
+    const first = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'alice' }] });
+    while ((await handle.query(referralQuery)).review === null) await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'bob' }] })).rejects.toMatchObject({
+      cause: { message: 'the referral has already been decided' },
+    });
+    reservation.open();
+    expect(await first).toMatchObject({ status: 'holding', review: { decision: 'approve', reviewer: 'alice' } });
+    expect((await handle.result()).status).toBe('rewarded');
+  });
+
   it('refuses a decision when the referral is not in review', async () => {
     const handle = await start(inputFor());
     const attempt = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'ops' }] });
@@ -295,6 +321,34 @@ describe('the clawback window', () => {
     expect(final.status).toBe('reversed');
     expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${input.referralId}_referrer_1` });
     expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
+    expect(fakes.reversalDestinations.at(-1)).toBe('cus_fake');
+  });
+});
+
+describe('events out of order', () => {
+  it('applies a refund that arrives before its conversion', async () => {
+    const input = inputFor();
+    const handle = await start(input);
+    await handle.signal(refundSignal, { eventId: 'rf_early', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await handle.signal(conversionSignal, purchase('evt_1', 5000));
+    const view = await handle.query(referralQuery);
+    expect(view.status).toBe('pending_conversion');
+    expect(view.conversions).toEqual([expect.objectContaining({ eventId: 'evt_1', qualifying: false, reason: 'refunded before it arrived', refunded: 5000 })]);
+    await finishByCancelling(handle);
+  });
+});
+
+describe('a ledger step that fails for good', () => {
+  it('waits for ops to retry it and cannot be cancelled meanwhile', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    fakes.script(input.referralId, { postFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const parked = await reaches(handle, 'needs_attention');
+    expect(parked.attention).toBe('booking the earned reward failed: pending transfer was already voided');
+    await expect(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'give up' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('fix the cause and retry') } });
+    await handle.executeUpdate(retryUpdate);
+    expect((await handle.result()).status).toBe('rewarded');
   });
 });
 
@@ -309,10 +363,24 @@ describe('last-touch attribution', () => {
     expect((await handle.result()).referrerId).toBe('pt_other');
   });
 
+  it('is refused once a qualifying conversion is in, even before the status moves on', async () => {
+    const input = inputFor({ attribution: { window: 'P90D', model: 'last_touch', cookieTtl: 'P30D' } });
+    const fraudCheck = gate();
+    fakes.script(input.referralId, { fraudGate: fraudCheck.promise });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    while (fakes.count(input.referralId, 'checkFraud') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await handle.query(referralQuery)).status).toBe('pending_conversion');
+    const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
+    await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    fraudCheck.open();
+    expect((await handle.result()).referrerId).toBe('pt_referrer');
+  });
+
   it('is refused under first-touch attribution', async () => {
     const handle = await start(inputFor());
     const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
     await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await handle.terminate('test over');
+    await finishByCancelling(handle);
   });
 });
