@@ -159,7 +159,11 @@ describe('ops', () => {
     const inReview = await stack.referralReaches(referralId, 'in_review');
     expect(inReview.fraud).toEqual({ score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }], decision: 'review' });
 
-    const listed = await stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review`);
+    // The list is read from the Postgres projection, which follows the workflow a moment later.
+    const listed = await stack.eventually(
+      () => stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review`),
+      (response) => response.body.data.length > 0,
+    );
     expect(listed.body.data.map((r: { referralId: string }) => r.referralId)).toEqual([referralId]);
 
     const decided = await stack.call('POST', `/v1/referrals/${referralId}/review`, { body: { decision: 'reject', reviewer: 'ops@acme.example', note: 'same person' } });

@@ -96,6 +96,16 @@ export class Stack {
     return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
   }
 
+  /** Repeats a read until its answer passes the check; for what the API shows eventually (the referral list). */
+  async eventually(read: () => Promise<ApiResponse>, check: (response: ApiResponse) => boolean, timeoutMs = 10_000): Promise<ApiResponse> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const response = await read();
+      if (check(response) || Date.now() > deadline) return response;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Waits for a referral to reach a status, reading it the way a user would. */
   async referralReaches(referralId: string, status: ReferralStatus, timeoutMs = 30_000): Promise<ReferralView> {
     const deadline = Date.now() + timeoutMs;
