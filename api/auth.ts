@@ -8,6 +8,7 @@ import { forbidden, unauthorized } from './errors.ts';
 import type { Authorizer, Principal, Scope } from './route.ts';
 
 const CACHE_TTL_MS = 30_000;
+const CACHE_ENTRIES = 10_000;
 
 export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
@@ -23,20 +24,24 @@ export interface KeyAuthorizer extends Authorizer {
 
 export function keyAuthorizer(db: Db, adminApiKey: string): KeyAuthorizer {
   const adminHash = hashKey(adminApiKey);
-  const cache = new Map<string, { principal: Principal | null; expires: number }>();
+  // Known keys only: caching misses would let anyone fill memory with made-up keys.
+  const cache = new Map<string, { principal: Principal; expires: number }>();
 
   async function lookUp(hash: Buffer): Promise<Principal | null> {
     if (timingSafeEqual(hash, adminHash)) return { keyId: 'admin_bootstrap', name: 'ADMIN_API_KEY', scopes: ['admin'] };
     const cacheKey = hash.toString('hex');
     const cached = cache.get(cacheKey);
     if (cached && cached.expires > Date.now()) return cached.principal;
+    cache.delete(cacheKey);
     const row = await db
       .selectFrom('api_keys')
       .select(['id', 'name', 'scopes'])
       .where('key_hash', '=', cacheKey)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    const principal = row ? { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
+    if (!row) return null;
+    const principal = { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] };
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS });
     return principal;
   }
@@ -53,7 +58,7 @@ export function keyAuthorizer(db: Db, adminApiKey: string): KeyAuthorizer {
       return principal;
     },
     forget(keyId: string) {
-      for (const [hash, entry] of cache) if (entry.principal?.keyId === keyId) cache.delete(hash);
+      for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
     },
   };
 }

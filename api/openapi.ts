@@ -1,7 +1,7 @@
 // /openapi.json, generated from the same route declarations and zod schemas that serve requests.
 import { z, type ZodType } from 'zod';
 import { PROBLEM_TYPE_PREFIX } from './errors.ts';
-import type { AnyRoute } from './route.ts';
+import type { AnyRoute, ResponseSpec } from './route.ts';
 
 const problemSchema = z.object({
   type: z.string().describe(`${PROBLEM_TYPE_PREFIX}<code>`),
@@ -27,9 +27,24 @@ function parameters(route: AnyRoute): unknown[] {
   return list;
 }
 
+/** The answers every route of its kind can give, besides the ones it declares. */
+function standardResponses(route: AnyRoute): Record<number, ResponseSpec> {
+  const standard: Record<number, ResponseSpec> = {};
+  if (route.body || route.params || route.query) standard[400] = { description: 'The request is not valid; `errors` says where' };
+  if (route.access !== 'public') {
+    standard[401] = { description: 'No API key, or one that is unknown or revoked' };
+    standard[403] = { description: 'The API key lacks the scope' };
+  }
+  if (route.body) {
+    standard[413] = { description: 'The body is too large' };
+    standard[415] = { description: 'The body is not JSON' };
+  }
+  return standard;
+}
+
 function operation(route: AnyRoute) {
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
+  for (const [status, response] of Object.entries({ ...standardResponses(route), ...route.responses })) {
     const contentType = response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
     const schema = response.schema ?? (Number(status) >= 400 ? problemSchema : undefined);
     responses[status] = { description: response.description, ...(schema ? { content: { [contentType]: { schema: jsonSchema(schema, 'output') } } } : {}) };

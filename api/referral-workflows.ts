@@ -1,5 +1,5 @@
 // How the ingress reaches referral workflows: by id, with Temporal's errors turned into API errors.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findReferralView } from '../db/referrals.ts';
 import type { ReferralStatus, ReferralView } from '../domain/referral.ts';
@@ -7,7 +7,7 @@ import { referralQuery } from '../workflows/definitions.ts';
 import type { referralWorkflow } from '../workflows/referral.ts';
 import { referralStatusKey, referrerIdKey } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
-import { conflict, notFound } from './errors.ts';
+import { conflict, notFound, unavailable } from './errors.ts';
 
 export type ReferralHandle = WorkflowHandle<typeof referralWorkflow>;
 
@@ -52,11 +52,19 @@ export async function readReferral(deps: ApiDeps, referralId: string): Promise<R
   }
 }
 
-/** Runs an ops Update, answering 409 when the referral is in the wrong state for it and 404 when it does not exist. */
+const UPDATE_DEADLINE_MS = 10_000;
+
+/**
+ * Runs an Update, answering 409 when the referral is in the wrong state for it, 404 when it does not
+ * exist, and 503 when no worker takes it in time (it may still take effect once one does).
+ */
 export async function updateReferral<T>(deps: ApiDeps, referralId: string, update: (handle: ReferralHandle) => Promise<T>): Promise<T> {
   try {
-    return await update(deps.temporal.workflow.getHandle(referralId));
+    return await deps.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => update(deps.temporal.workflow.getHandle(referralId)));
   } catch (error) {
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw unavailable('no worker took the request in time; it may still take effect, so read the referral before repeating it');
+    }
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidState') {
       throw conflict(error.cause.message);
     }

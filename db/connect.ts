@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
+import * as lateEvents from './migrations/0002-late-events.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -18,7 +19,7 @@ export function connectDb(url: string, options: DbOptions = {}): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-const migrations = { '0001-initial': initial };
+const migrations = { '0001-initial': initial, '0002-late-events': lateEvents };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */
 export async function migrateToLatest(db: Db): Promise<void> {

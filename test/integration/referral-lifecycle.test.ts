@@ -118,8 +118,13 @@ describe('a referral over HTTP', () => {
     expect(after.body.data).toEqual([expect.objectContaining({ pending: 0, posted: 0 })]);
     expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '')).toEqual([]);
 
-    const late = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId) });
+    // The ended referral takes no more events; a late one is kept for the record, once.
+    const lateEvent = purchase(refereeExternalId, 'evt_late');
+    const late = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: lateEvent });
     expect(late).toMatchObject({ status: 202, body: { attributed: true, referralId, status: 'voided' } });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: lateEvent });
+    const kept = await stack.db.selectFrom('late_events').selectAll().where('referral_id', '=', referralId).execute();
+    expect(kept).toEqual([expect.objectContaining({ kind: 'conversion', event_id: 'evt_late', referral_status: 'voided', payload: lateEvent })]);
   });
 });
 

@@ -27,6 +27,15 @@ it.each([
   await stack.worker.kill();
   stripeCall.release();
   if (keyExpired) stack.stripe.expireIdempotencyKeys();
+
+  if (!keyExpired) {
+    // With no worker, reads fall back to the projection and ops requests answer 503 rather than hang.
+    const read = await stack.call('GET', `/v1/referrals/${referralId}`);
+    expect(read).toMatchObject({ status: 200, body: { referralId, status: 'rewarding' } });
+    const cancel = await stack.call('POST', `/v1/referrals/${referralId}/cancel`, { body: { reason: 'worker is down' } });
+    expect(cancel).toMatchObject({ status: 503, body: { detail: expect.stringContaining('no worker took the request in time') } });
+    expect(cancel.headers.get('retry-after')).toBe('5');
+  }
   await stack.worker.start();
 
   // The fulfilment activity times out on the server (10 s) and runs again on the new worker, which
