@@ -118,7 +118,8 @@ describe('a referral over HTTP', () => {
     expect(after.body.data).toEqual([expect.objectContaining({ pending: 0, posted: 0 })]);
     expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '')).toEqual([]);
 
-    // The ended referral takes no more events; a late one is kept for the record, once.
+    // Once its workflow has closed, the ended referral takes no more events; a late one is kept for the record, once.
+    await stack.temporal.workflow.getHandle(referralId).result();
     const lateEvent = purchase(refereeExternalId, 'evt_late');
     const late = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: lateEvent });
     expect(late).toMatchObject({ status: 202, body: { attributed: true, referralId, status: 'voided' } });
