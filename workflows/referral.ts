@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -44,13 +45,16 @@ const payouts = proxyActivities<ReferralActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-const projections = proxyActivities<ReferralActivities>({
+// The mirrors (projection, CRM) are short upserts of the latest state, run as local activities: a
+// marker in the history instead of three events and a workflow task each, which keeps a referral's
+// history to a few dozen events.
+const projections = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
 // A CRM outage must not keep referrals open for ever: after about a day the sync gives up (logged).
-const crms = proxyActivities<ReferralActivities>({
+const crms = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes', maximumAttempts: 60 },
 });

@@ -1,0 +1,105 @@
+// Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
+// Re-record only on purpose, when a change is meant to alter how referrals run; a replay failure
+// otherwise means the change would break referrals already running in production.
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { programInputSchema, termsOf, type ProgramInput } from '../../domain/program.ts';
+import { cancelUpdate, conversionSignal, type ReferralInput, referralQuery, refundSignal, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
+import { FakeActivities, type Script } from '../support/fake-activities.ts';
+import { programInput } from '../support/program-fixtures.ts';
+import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
+
+const TASK_QUEUE = 'record-histories';
+const env = await timeSkippingEnvironment();
+const fakes = new FakeActivities();
+const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+
+function input(overrides: Partial<ProgramInput> = {}): ReferralInput {
+  const program = { ...programInputSchema.parse(programInput(overrides)), programId: 'acme', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+  return {
+    referralId: `ref_${randomUUID()}`,
+    terms: termsOf(program),
+    referrer: { participantId: 'pt_referrer', externalId: 'u_referrer', code: 'JANE2026' },
+    referee: { externalId: 'u_referee', email: 'sam@example.com' },
+    clickId: null,
+  };
+}
+
+const purchase = { eventId: 'evt_1', refereeExternalId: 'u_referee', type: 'purchase', amount: 5000, currency: 'usd', occurredAt: '2026-11-22T10:00:00Z' };
+const refund = { eventId: 'rf_1', refereeExternalId: 'u_referee', conversionEventId: 'evt_1', amount: 5000 };
+
+type Scenario = { name: string; overrides?: Partial<ProgramInput>; script?: Script; drive(handle: Awaited<ReturnType<typeof start>>): Promise<void> };
+
+async function start(referral: ReferralInput) {
+  return env.client.workflow.start('referralWorkflow', { taskQueue: TASK_QUEUE, workflowId: referral.referralId, args: [referral] });
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+const scenarios: Scenario[] = [
+  { name: 'rewarded', drive: async (h) => void (await h.signal(conversionSignal, purchase)) },
+  { name: 'expired', drive: async () => undefined },
+  {
+    name: 'voided-during-holding',
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'holding');
+      await h.signal(refundSignal, refund);
+    },
+  },
+  {
+    name: 'review-approved',
+    script: { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'suspicious' }], decision: 'review' } },
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'in_review');
+      await h.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'ops' }] });
+    },
+  },
+  {
+    name: 'needs-attention-then-retried',
+    overrides: { holdingPeriod: 'P0D' },
+    script: { fulfilFailures: 1 },
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'needs_attention');
+      await h.executeUpdate(retryUpdate);
+    },
+  },
+  {
+    name: 'reversed-in-clawback',
+    overrides: { holdingPeriod: 'P0D' },
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'rewarded');
+      await h.signal(refundSignal, refund);
+    },
+  },
+  {
+    name: 'cancelled-while-holding',
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'holding');
+      await h.executeUpdate(cancelUpdate, { args: [{ reason: 'customer asked' }] });
+    },
+  },
+];
+
+await worker.runUntil(async () => {
+  for (const scenario of scenarios) {
+    const referral = input(scenario.overrides);
+    if (scenario.script) fakes.script(referral.referralId, scenario.script);
+    const handle = await start(referral);
+    await scenario.drive(handle);
+    const view = await handle.result();
+    const history = await handle.fetchHistory();
+    // The decoded history serialises as proto3 JSON, which historyFromJSON reads back. (The SDK's
+    // historyToJSON trips over npm's duplicate copies of protobufjs here.)
+    await writeFile(new URL(`./histories/${scenario.name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
+    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events\n`);
+  }
+});
+await env.teardown();
