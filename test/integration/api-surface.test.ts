@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditLedger } from '../../db/ledger-audit.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { createProgram, enrol, uniqueId } from '../support/scenario.ts';
 import { Stack } from '../support/stack.ts';
@@ -8,6 +9,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await Stack.start();
 }, 120_000);
+afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
 afterAll(() => stack?.stop());
 
 const problem = (status: number, detail?: RegExp) => ({

@@ -2,7 +2,7 @@
 // deployment would break the referrals already running. Recorded by test/replay/record-histories.ts.
 import { beforeAll, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
-import { type ReplayResult, Worker } from '@temporalio/worker';
+import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { workflowsPath } from '../support/temporal.ts';
@@ -14,6 +14,7 @@ const names = readdirSync(dir)
 const results = new Map<string, ReplayResult>();
 
 beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   // fromObject of the proto package itself: the SDK's historyFromJSON trips over npm's duplicate copies of protobufjs.
   const { History } = proto.temporal.api.history.v1;
   const histories = names.map((name) => ({ workflowId: name, history: History.fromObject(JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8'))) }));
