@@ -1,16 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { auditLedger } from '../../db/ledger-audit.ts';
+import { describe, expect, it } from '@jest/globals';
 import { programInput } from '../support/program-fixtures.ts';
 import { createProgram, enrol, uniqueId } from '../support/scenario.ts';
-import { Stack } from '../support/stack.ts';
+import { useStack } from '../support/stack.ts';
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await Stack.start();
-}, 120_000);
-afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
-afterAll(() => stack?.stop());
+const stack = useStack();
 
 const problem = (status: number, detail?: RegExp) => ({
   status,

@@ -1,15 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { auditLedger } from '../../db/ledger-audit.ts';
+import { describe, expect, it } from '@jest/globals';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
-import { Stack } from '../support/stack.ts';
+import { useStack } from '../support/stack.ts';
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await Stack.start();
-}, 120_000);
-afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
-afterAll(() => stack?.stop());
+const stack = useStack();
 
 const instantly = { holdingPeriod: 'P0D', clawbackWindow: 'P0D' };
 

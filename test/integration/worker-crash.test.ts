@@ -1,15 +1,8 @@
-import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import { auditLedger } from '../../db/ledger-audit.ts';
+import { expect, it } from '@jest/globals';
 import { createProgram, enrol, purchase, refer } from '../support/scenario.ts';
-import { Stack } from '../support/stack.ts';
+import { useStack } from '../support/stack.ts';
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await Stack.start();
-}, 120_000);
-afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
-afterAll(() => stack?.stop());
+const stack = useStack();
 
 it.each([
   ['while Stripe still remembers the idempotency key', false],

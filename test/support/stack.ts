@@ -1,12 +1,14 @@
 // The real stack for integration tests: the Express app over HTTP, a worker process, Postgres (a
 // database of this file's own on the shared cluster) and the shared Temporal dev server, with the
 // real Stripe and HubSpot clients pointed at stateful fakes.
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
 import type { Db } from '../../db/connect.ts';
+import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { FakeHubSpot } from './fake-hubspot.ts';
@@ -40,13 +42,14 @@ export class Stack {
   private server!: Server;
   private connection!: Connection;
 
-  static async start(options: { stripe?: boolean } = {}): Promise<Stack> {
-    const stack = new Stack();
-    await stack.boot(options.stripe ?? true);
-    return stack;
+  private readonly withStripe: boolean;
+
+  constructor(options: { stripe?: boolean } = {}) {
+    this.withStripe = options.stripe ?? true;
   }
 
-  private async boot(withStripe: boolean): Promise<void> {
+  async start(): Promise<void> {
+    const withStripe = this.withStripe;
     const address = process.env.TEST_TEMPORAL_ADDRESS;
     if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is unset: run through jest, whose global setup starts Temporal');
     const [database, port] = await Promise.all([createTestDatabase(), freePort(), this.stripe.start(), this.hubspot.start()]);
@@ -117,4 +120,13 @@ export class Stack {
     }
     throw new Error(`referral ${referralId} did not reach ${status}; last answer ${last?.status}: ${JSON.stringify(last?.body)}\nworker output:\n${this.worker.output.slice(-4000)}`);
   }
+}
+
+/** The stack for a test file: started before its tests, audited after each (the ledger must balance), stopped after all. */
+export function useStack(options: { stripe?: boolean } = {}): Stack {
+  const stack = new Stack(options);
+  beforeAll(() => stack.start(), 120_000);
+  afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
+  afterAll(() => stack.stop());
+  return stack;
 }
