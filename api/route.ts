@@ -24,6 +24,9 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/** For routes that need Temporal (and some, a worker) to answer. */
+export const temporalUnavailable: ResponseSpec = { description: 'Temporal, or a worker, did not answer in time; try again after Retry-After' };
+
 export interface Reply {
   status: number;
   body?: unknown;

@@ -3,6 +3,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
+import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -19,7 +20,7 @@ export function connectDb(url: string, options: DbOptions = {}): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-const migrations = { '0001-initial': initial, '0002-late-events': lateEvents };
+const migrations = { '0001-initial': initial, '0002-late-events': lateEvents, '0003-payout-attempts': payoutAttempts };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -98,6 +98,12 @@ export interface LateEventsTable {
   received_at: CreatedAt;
 }
 
+export interface PayoutAttemptsTable {
+  reward_id: string;
+  customer_id: string;
+  first_attempted_at: CreatedAt;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -107,6 +113,7 @@ export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
   late_events: LateEventsTable;
+  payout_attempts: PayoutAttemptsTable;
 }
 
 export type ParticipantRow = Selectable<ParticipantsTable>;

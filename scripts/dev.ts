@@ -38,7 +38,7 @@ function onStop(name: string, stop: () => Promise<unknown>): void {
  * Temporal server too, which then stop on their own, so no step may wait for long.
  */
 async function stopAll(): Promise<void> {
-  for (const { name, stop } of stops.reverse()) {
+  for (const { name, stop } of [...stops].reverse()) {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed out'>((resolve) => {
       timer = setTimeout(() => resolve('timed out'), 5_000);
@@ -113,6 +113,7 @@ try {
   const running = worker.run();
   running.catch(async (error: unknown) => {
     if (stopping) return;
+    stopping = true;
     log.fatal({ err: error }, 'the worker stopped unexpectedly');
     await stopAll();
     process.exit(1);
@@ -128,8 +129,8 @@ try {
     { db, temporal: temporalClient, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl: config.publicBaseUrl, adminApiKey: admin.key, log },
     { trustProxy: config.TRUST_PROXY },
   );
-  const http: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.PORT, () => resolve(listening));
+  const http: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.PORT, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
   onStop('API', () => new Promise((resolve) => http.close(resolve)));
 

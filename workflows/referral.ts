@@ -8,6 +8,7 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ReferralActivities } from '../activities/index.ts';
 import { durationMs } from '../domain/duration.ts';
@@ -69,6 +70,8 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   let qualifying: ConversionRecord | null = null;
   let undone = false;
   let review: ReviewDecision | null = null;
+  /** Set once the review is over, decided or timed out: a decision that comes later changes nothing. */
+  let reviewClosed = false;
   let retryRequested = false;
   let cancellation: string | null = null;
   /** False while parked on a step that cancelling cannot undo (a ledger write): only a retry helps. */
@@ -124,7 +127,7 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
     {
       validator: (_decision) => {
         refuseUnless(record.status === 'in_review', `the referral is ${record.status}, not in_review`);
-        refuseUnless(review === null, 'the referral has already been decided');
+        refuseUnless(review === null && !reviewClosed, 'the referral has already been decided');
       },
     },
   );
@@ -179,6 +182,7 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
 
   async function end(status: ReferralStatus, detail?: string): Promise<ReferralView> {
     if (record.status !== status) setStatus(status, detail);
+    projection.touch();
     await Promise.all([projection.settled(), crm.settled()]);
     await condition(allHandlersFinished);
     return record.view;
@@ -231,7 +235,9 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   const conversion: ConversionRecord = qualifying;
 
   const reward = record.addReward({
-    rewardId: `${input.referralId}_referrer_1`,
+    // Unique per run: should a referee ever be referred again (past Temporal's retention, with the
+    // projection lost), the new referral's reward cannot be mistaken for the old one's.
+    rewardId: `rw_${workflowInfo().firstExecutionRunId.replaceAll('-', '')}_1`,
     beneficiary: 'referrer',
     kind: terms.rewards.referrer.kind,
     amount: referrerRewardAmount(terms.rewards.referrer, conversion.amount),
@@ -255,6 +261,7 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   if (fraud.decision === 'review') {
     setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
     const decided = await condition(() => review !== null || cancellation !== null, durationMs(terms.fraud.reviewTimeout));
+    reviewClosed = true;
     if (cancellation !== null) return refuseReward('cancelled', cancellation);
     if (!decided) record.note('review_timed_out', `no decision within ${terms.fraud.reviewTimeout}: ${terms.fraud.onReviewTimeout}`);
     approved = decided ? (review as ReviewDecision | null)?.decision === 'approve' : terms.fraud.onReviewTimeout === 'approve';
@@ -300,10 +307,13 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   setStatus('rewarding');
   await untilDone('booking the earned reward', () => ledger.postReward(reward.rewardId));
   const stopBeforePayout = (): Stop | null => (cancellation !== null ? 'cancelled' : undone ? 'voided' : null);
-  const fulfilled = await withOpsRecovery('fulfilment', () => payouts.fulfilReward(payout), {
-    stop: stopBeforePayout,
-    reward: { view: reward, failed: 'failed' },
-  });
+  // A refund may have come while the reward was being booked: then nothing is paid at all.
+  const fulfilled = stopBeforePayout()
+    ? { stopped: stopBeforePayout() as Stop }
+    : await withOpsRecovery('fulfilment', () => payouts.fulfilReward(payout), {
+        stop: stopBeforePayout,
+        reward: { view: reward, failed: 'failed' },
+      });
   if ('stopped' in fulfilled) {
     // The reward was earned but, as far as we know, not paid: reversing checks with the provider and
     // takes it back from wherever it is.

@@ -1,11 +1,13 @@
 // Rewards as Stripe customer balance credits. Each credit and each reversal carries the reward id in
 // its metadata and an idempotency key derived from the reward and the customer; before creating one
 // we look for it, because a retry can come after Stripe's 24-hour idempotency window (an ops retry
-// days later, say).
+// days later, say). Every customer an attempt used is noted first, so a referrer whose customer id
+// was corrected between attempts is neither paid twice nor left out of a clawback.
 import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
 import { findTransferByKey } from '../../db/ledger.ts';
+import { notePayoutAttempt, payoutCustomers } from '../../db/payout-attempts.ts';
 import { recordStripeFulfilment, reverseReward, rewardKeys } from '../../db/reward-ledger.ts';
 import type { Payout, RewardProvider } from '../reward-provider.ts';
 
@@ -38,9 +40,7 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
     return null;
   }
 
-  async function balanceTransaction(customer: string, payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction> {
-    const existing = await find(customer, payout, purpose);
-    if (existing) return existing;
+  async function create(customer: string, payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction> {
     return stripe.customers.createBalanceTransaction(
       customer,
       {
@@ -63,6 +63,17 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
     }
   }
 
+  /** The credit for this reward on any customer a payout was attempted on (and the one given). */
+  async function findCredit(payout: Payout): Promise<{ customer: string; credit: Stripe.CustomerBalanceTransaction } | null> {
+    const tried = await payoutCustomers(db, payout.rewardId);
+    const customers = [...new Set([...(payout.stripeCustomerId ? [payout.stripeCustomerId] : []), ...tried])];
+    for (const customer of customers) {
+      const credit = await stripeCall(() => find(customer, payout, 'credit'));
+      if (credit) return { customer, credit };
+    }
+    return null;
+  }
+
   return {
     name: 'stripe',
     async fulfil(payout) {
@@ -73,26 +84,31 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
           'MissingStripeCustomer',
         );
       }
-      const credit = await stripeCall(() => balanceTransaction(customer, payout, 'credit'));
+      const earlier = await findCredit(payout);
+      if (earlier) {
+        await recordStripeFulfilment(db, payout);
+        return { providerRef: earlier.credit.id, destination: earlier.customer };
+      }
+      await notePayoutAttempt(db, payout.rewardId, customer);
+      const credit = await stripeCall(() => create(customer, payout, 'credit'));
       await recordStripeFulfilment(db, payout);
       return { providerRef: credit.id, destination: customer };
     },
     /** Asks Stripe, not the ledger, whether the reward was paid: a credit can exist that the ledger never heard of. */
     async reverse(payout) {
-      const customer = payout.stripeCustomerId;
-      const credit = customer ? await stripeCall(() => find(customer, payout, 'credit')) : null;
+      const paid = await findCredit(payout);
       const booked = await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil);
-      if (!credit || !customer) {
+      if (!paid) {
         if (booked) {
           throw ApplicationFailure.nonRetryable(
-            `the ledger shows reward ${payout.rewardId} paid through Stripe, but customer ${customer ?? '(none)'} has no credit for it`,
+            `the ledger shows reward ${payout.rewardId} paid through Stripe, but no customer it was tried on has a credit for it`,
             'StripeCreditNotFound',
           );
         }
         return (await reverseReward(db, payout)).transferId;
       }
       if (!booked) await recordStripeFulfilment(db, payout);
-      const reversal = await stripeCall(() => balanceTransaction(customer, payout, 'reversal'));
+      const reversal = await stripeCall(async () => (await find(paid.customer, payout, 'reversal')) ?? (await create(paid.customer, payout, 'reversal')));
       await reverseReward(db, payout);
       return reversal.id;
     },

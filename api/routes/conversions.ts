@@ -10,7 +10,7 @@ import { referralIdFor } from '../../domain/referral-id.ts';
 import { conversionSignal, refundSignal } from '../../workflows/definitions.ts';
 import type { ApiDeps } from '../deps.ts';
 import { describeReferral } from '../referral-workflows.ts';
-import { defineRoute, type Reply } from '../route.ts';
+import { defineRoute, type Reply, temporalUnavailable } from '../route.ts';
 
 const attributionResult = z.union([
   z.object({
@@ -55,7 +55,7 @@ export function conversionRoutes(deps: ApiDeps) {
       access: ['ingest'],
       params,
       body: conversionEventSchema,
-      responses: { 202: { description: 'Accepted', schema: attributionResult } },
+      responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
         return deliver(programId, 'conversion', body);
       },
@@ -69,7 +69,7 @@ export function conversionRoutes(deps: ApiDeps) {
       access: ['ingest'],
       params,
       body: refundEventSchema,
-      responses: { 202: { description: 'Accepted', schema: attributionResult } },
+      responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
         return deliver(programId, 'refund', body);
       },

@@ -12,7 +12,7 @@ import { programIdKey, referralCodeKey, referralStatusKey, referrerIdKey } from 
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound, unprocessable } from '../errors.ts';
 import { describeReferral, readReferral, type ReferralSummary, updateReferral } from '../referral-workflows.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, temporalUnavailable } from '../route.ts';
 import { clickIsFresh, clickReferrer } from './links.ts';
 
 const attributionSchema = z
@@ -86,6 +86,7 @@ export function referralRoutes(deps: ApiDeps) {
         201: { description: 'The referral started', schema: summarySchema },
         404: { description: 'No such program' },
         422: { description: 'Unknown or expired code or click' },
+        503: temporalUnavailable,
       },
       async handle({ params: { programId }, body }) {
         const program = await findProgram(db, programId);
@@ -125,7 +126,7 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Referrals',
       access: ['ingest', 'ops'],
       params: referralParams,
-      responses: { 200: { description: 'The referral', schema: referralViewSchema }, 404: { description: 'No such referral' } },
+      responses: { 200: { description: 'The referral', schema: referralViewSchema }, 404: { description: 'No such referral' }, 503: temporalUnavailable },
       async handle({ params: { referralId } }) {
         return { status: 200, body: await readReferral(deps, referralId) };
       },
@@ -158,7 +159,12 @@ export function referralRoutes(deps: ApiDeps) {
       access: ['ops'],
       params: referralParams,
       body: z.strictObject({ decision: z.enum(['approve', 'reject']), reviewer: z.string().min(1).max(200), note: z.string().max(2000).optional() }),
-      responses: { 200: { description: 'The referral after the decision', schema: referralViewSchema }, 404: { description: 'No such referral' }, 409: { description: 'The referral is not in review' } },
+      responses: {
+        200: { description: 'The referral after the decision', schema: referralViewSchema },
+        404: { description: 'No such referral' },
+        409: { description: 'The referral is not in review' },
+        503: temporalUnavailable,
+      },
       async handle({ params: { referralId }, body }) {
         const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reviewUpdate, { args: [body] }));
         return { status: 200, body: view };
@@ -171,7 +177,12 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Ops',
       access: ['ops'],
       params: referralParams,
-      responses: { 202: { description: 'The retry is under way', schema: accepted }, 404: { description: 'No such referral' }, 409: { description: 'The referral is not in needs_attention' } },
+      responses: {
+        202: { description: 'The retry is under way', schema: accepted },
+        404: { description: 'No such referral' },
+        409: { description: 'The referral is not in needs_attention' },
+        503: temporalUnavailable,
+      },
       async handle({ params: { referralId } }) {
         const status = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(retryUpdate));
         return { status: 202, body: { referralId, status } };
@@ -185,7 +196,12 @@ export function referralRoutes(deps: ApiDeps) {
       access: ['ops'],
       params: referralParams,
       body: z.strictObject({ reason: z.string().min(1).max(2000) }),
-      responses: { 202: { description: 'The cancellation is under way', schema: accepted }, 404: { description: 'No such referral' }, 409: { description: 'The referral has ended' } },
+      responses: {
+        202: { description: 'The cancellation is under way', schema: accepted },
+        404: { description: 'No such referral' },
+        409: { description: 'The referral has ended, or its payout is in flight' },
+        503: temporalUnavailable,
+      },
       async handle({ params: { referralId }, body }) {
         const status = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(cancelUpdate, { args: [body] }));
         return { status: 202, body: { referralId, status } };

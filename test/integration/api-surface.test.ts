@@ -202,7 +202,7 @@ describe('the system endpoints', () => {
     const conversions = body.paths['/v1/programs/{programId}/conversions'].post;
     expect(conversions.requestBody.content['application/json'].schema.required).toEqual(['eventId', 'refereeExternalId', 'type', 'amount', 'currency', 'occurredAt']);
     expect(conversions['x-scopes']).toEqual(['ingest']);
-    expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415']);
+    expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '503']);
     expect(conversions.responses['400'].content['application/problem+json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);
     expect(Object.keys(body.paths['/healthz'].get.responses)).toEqual(['200']);
     const docs = await stack.call('GET', '/docs', { key: null });

@@ -144,6 +144,31 @@ describe('ops', () => {
     expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(409);
   });
 
+  it('correct a referrer\'s Stripe customer between payout attempts without paying twice, and claw back from the one paid', async () => {
+    const programId = await createProgram(stack, { holdingPeriod: 'P0D', clawbackWindow: 'P30D' });
+    const referrer = await enrol(stack, programId);
+    const first = referrer.stripeCustomerId ?? '';
+    const { referralId, refereeExternalId } = await refer(stack, programId, referrer.code);
+
+    // Stripe credits the first customer, then answers with an error; before the retry the customer id changes.
+    const stripeCall = stack.stripe.holdNextCreate({ failWith: 500 });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId, 'evt_1', 5000) });
+    await stripeCall.processed;
+    const second = stack.stripe.createCustomer();
+    await stack.call('PATCH', `/v1/programs/${programId}/participants/${referrer.externalId}`, { body: { stripeCustomerId: second } });
+    stripeCall.release();
+
+    const rewarded = await stack.referralReaches(referralId, 'rewarded');
+    expect(stack.stripe.creditsFor(first).map((c) => c.amount)).toEqual([-2000]);
+    expect(stack.stripe.creditsFor(second)).toEqual([]);
+    expect(rewarded.rewards[0]?.providerRef).toBe(stack.stripe.creditsFor(first)[0]?.id);
+
+    await stack.call('POST', `/v1/programs/${programId}/refunds`, { body: { eventId: 'rf_1', refereeExternalId, conversionEventId: 'evt_1', amount: 5000 } });
+    await stack.referralReaches(referralId, 'reversed');
+    expect(stack.stripe.creditsFor(first).map((c) => c.amount)).toEqual([-2000, 2000]);
+    expect(stack.stripe.creditsFor(second)).toEqual([]);
+  });
+
   it('review a suspicious referral, and are refused when it is not in review', async () => {
     const programId = await createProgram(stack, { ...instantly, fraud: { reviewScore: 50, rejectScore: null, reviewTimeout: 'P7D', onReviewTimeout: 'reject' } });
     const referrer = await enrol(stack, programId);

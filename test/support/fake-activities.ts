@@ -29,6 +29,7 @@ export class FakeActivities {
   readonly projections = new Map<string, { view: ReferralView; revision: number }>();
   readonly reversalDestinations: (string | null)[] = [];
   private readonly scripts = new Map<string, Script>();
+  private readonly rewardReferrals = new Map<string, string>();
 
   script(referralId: string, script: Script): void {
     this.scripts.set(referralId, script);
@@ -41,6 +42,10 @@ export class FakeActivities {
 
   count(referralId: string, name: keyof ReferralActivities): number {
     return this.calls.filter((c) => c.referralId === referralId && c.name === name).length;
+  }
+
+  private referralOf(rewardId: string): string {
+    return this.rewardReferrals.get(rewardId) ?? 'unknown';
   }
 
   private scriptFor(referralId: string): Script {
@@ -63,14 +68,15 @@ export class FakeActivities {
       return this.scriptFor(referralId).fraud ?? approve;
     },
     reserveReward: async ({ reward }) => {
+      this.rewardReferrals.set(reward.rewardId, reward.referralId);
       this.record(reward.referralId, 'reserveReward');
       await this.scriptFor(reward.referralId).reserveGate;
       return { outcome: this.scriptFor(reward.referralId).capped ? 'capped' : 'reserved' };
     },
-    voidReward: async (rewardId) => this.record(referralOf(rewardId), 'voidReward'),
+    voidReward: async (rewardId) => this.record(this.referralOf(rewardId), 'voidReward'),
     postReward: async (rewardId) => {
-      this.record(referralOf(rewardId), 'postReward');
-      const script = this.scriptFor(referralOf(rewardId));
+      this.record(this.referralOf(rewardId), 'postReward');
+      const script = this.scriptFor(this.referralOf(rewardId));
       if ((script.postFailures ?? 0) > 0) {
         script.postFailures = (script.postFailures ?? 0) - 1;
         throw ApplicationFailure.nonRetryable('pending transfer was already voided', 'LedgerConflictError');
@@ -94,9 +100,6 @@ export class FakeActivities {
   };
 }
 
-function referralOf(rewardId: string): string {
-  return rewardId.replace(/_referrer_\d+$/, '');
-}
 
 /** A promise and the function that settles it. */
 export function gate(): { promise: Promise<void>; open(): void } {

@@ -33,7 +33,9 @@ interface StoredResponse {
   body: unknown;
 }
 
-type Fault = { kind: 'error'; status: number; type: string; message: string } | { kind: 'hold'; processed: () => void; release: Promise<void> };
+type Fault =
+  | { kind: 'error'; status: number; type: string; message: string }
+  | { kind: 'hold'; processed: () => void; release: Promise<void>; failWith: number | null };
 
 const id = (prefix: string) => `${prefix}_${randomBytes(9).toString('hex')}`;
 
@@ -97,14 +99,16 @@ export class FakeStripe {
 
   /**
    * The next balance transaction creation is carried out, then its answer is held back until
-   * released: the moment a crashed caller would never hear that it succeeded.
+   * released: the moment a crashed caller would never hear that it succeeded. With `failWith`, the
+   * answer (then and on every replay of its idempotency key) is that error status instead, as when
+   * Stripe fails after committing.
    */
-  holdNextCreate(): { processed: Promise<void>; release(): void } {
+  holdNextCreate(options: { failWith?: number } = {}): { processed: Promise<void>; release(): void } {
     let processed!: () => void;
     let release!: () => void;
     const processedPromise = new Promise<void>((resolve) => (processed = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
-    this.faults.push({ kind: 'hold', processed, release: released });
+    this.faults.push({ kind: 'hold', processed, release: released, failWith: options.failWith ?? null });
     return { processed: processedPromise, release };
   }
 
@@ -176,11 +180,14 @@ export class FakeStripe {
       livemode: false,
     };
     this.balanceTransactions.push(transaction);
-    if (key) this.idempotent.set(key, { fingerprint, status: 200, body: transaction });
+    const answer = fault?.kind === 'hold' && fault.failWith
+      ? { status: fault.failWith, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } }
+      : { status: 200, body: transaction };
+    if (key) this.idempotent.set(key, { fingerprint, ...answer });
     if (fault?.kind === 'hold') {
       fault.processed();
       await fault.release;
     }
-    if (!res.destroyed) sendJson(res, 200, transaction);
+    if (!res.destroyed) sendJson(res, answer.status, answer.body);
   }
 }

@@ -97,8 +97,10 @@ describe('a referral that converts', () => {
 
     expect(final.status).toBe('rewarded');
     expect(statuses(final)).toEqual(['pending_conversion', 'holding', 'rewarding', 'rewarded']);
+    const { runId } = await handle.describe();
+    const rewardId = `rw_${runId.replaceAll('-', '')}_1`;
     expect(final.rewards).toEqual([
-      { rewardId: `${input.referralId}_referrer_1`, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${input.referralId}_referrer_1` },
+      { rewardId, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${rewardId}` },
     ]);
     expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward']);
     expect(elapsed).toBeLessThan(5_000);
@@ -259,13 +261,38 @@ describe('review', () => {
     await handle.signal(conversionSignal, purchase());
     await reaches(handle, 'in_review');
     const first = handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'alice' }] });
-    while ((await handle.query(referralQuery)).review === null) await new Promise((resolve) => setTimeout(resolve, 10));
-    await expect(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'bob' }] })).rejects.toMatchObject({
-      cause: { message: 'the referral has already been decided' },
-    });
-    reservation.open();
+    try {
+      while ((await handle.query(referralQuery)).review === null) await new Promise((resolve) => setTimeout(resolve, 10));
+      await expect(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'bob' }] })).rejects.toMatchObject({
+        cause: { message: 'the referral has already been decided' },
+      });
+    } finally {
+      reservation.open();
+    }
     expect(await first).toMatchObject({ status: 'holding', review: { decision: 'approve', reviewer: 'alice' } });
     expect((await handle.result()).status).toBe('rewarded');
+  });
+
+  it('ignores a decision that comes after the review timed out', async () => {
+    const input = inputFor({ fraud: { reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'approve' } });
+    const reservation = gate();
+    fakes.script(input.referralId, { ...review, reserveGate: reservation.promise });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'in_review');
+    // Waiting on the result lets the test server skip past the review timeout; the reservation that
+    // follows is held open, so the late decision arrives while the status still says in_review.
+    const final = handle.result();
+    try {
+      while (fakes.count(input.referralId, 'reserveReward') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await handle.query(referralQuery)).status).toBe('in_review');
+      await expect(handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'late' }] })).rejects.toMatchObject({
+        cause: { message: 'the referral has already been decided' },
+      });
+    } finally {
+      reservation.open();
+    }
+    expect((await final).status).toBe('rewarded');
   });
 
   it('refuses a decision when the referral is not in review', async () => {
@@ -308,6 +335,21 @@ describe('a fulfilment that fails for good', () => {
   });
 });
 
+describe('a refund while the reward is being booked', () => {
+  it('stops the payout before anything is paid', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    fakes.script(input.referralId, { postFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'needs_attention');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await handle.executeUpdate(retryUpdate);
+    const final = await handle.result();
+    expect(final.status).toBe('voided');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'postReward', 'reverseReward']);
+  });
+});
+
 describe('the clawback window', () => {
   it('reverses a paid reward when the conversion is refunded inside it', async () => {
     const input = inputFor();
@@ -319,7 +361,7 @@ describe('the clawback window', () => {
     await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
     const final = await handle.result();
     expect(final.status).toBe('reversed');
-    expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${input.referralId}_referrer_1` });
+    expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${final.rewards[0]?.rewardId}` });
     expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
     expect(fakes.reversalDestinations.at(-1)).toBe('cus_fake');
   });
@@ -369,11 +411,14 @@ describe('last-touch attribution', () => {
     fakes.script(input.referralId, { fraudGate: fraudCheck.promise });
     const handle = await start(input);
     await handle.signal(conversionSignal, purchase());
-    while (fakes.count(input.referralId, 'checkFraud') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect((await handle.query(referralQuery)).status).toBe('pending_conversion');
-    const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
-    await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    fraudCheck.open();
+    try {
+      while (fakes.count(input.referralId, 'checkFraud') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await handle.query(referralQuery)).status).toBe('pending_conversion');
+      const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
+      await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    } finally {
+      fraudCheck.open();
+    }
     expect((await handle.result()).referrerId).toBe('pt_referrer');
   });
 
