@@ -88,7 +88,7 @@ const scenarios: Scenario[] = [
   },
 ];
 
-await worker.runUntil(async () => {
+async function recordAll(): Promise<void> {
   for (const scenario of scenarios) {
     const referral = input(scenario.overrides);
     if (scenario.script) fakes.script(referral.referralId, scenario.script);
@@ -96,10 +96,15 @@ await worker.runUntil(async () => {
     await scenario.drive(handle);
     const view = await handle.result();
     const history = await handle.fetchHistory();
-    // The decoded history serialises as proto3 JSON, which historyFromJSON reads back. (The SDK's
+    // The decoded history serialises as proto3 JSON, which History.fromObject reads back. (The SDK's
     // historyToJSON trips over npm's duplicate copies of protobufjs here.)
     await writeFile(new URL(`./histories/${scenario.name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
     process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events\n`);
   }
-});
-await env.teardown();
+}
+
+try {
+  await worker.runUntil(recordAll);
+} finally {
+  await env.teardown();
+}
