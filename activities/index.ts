@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import { LedgerConflictError } from '../db/ledger.ts';
+import { findParticipantById } from '../db/participants.ts';
 import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
@@ -79,7 +80,9 @@ export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
 
   async function participant(participantId: string) {
-    return db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirstOrThrow();
+    const row = await findParticipantById(db, participantId);
+    if (!row) throw ApplicationFailure.nonRetryable(`participant ${participantId} does not exist`, 'ParticipantMissing');
+    return row;
   }
 
   return {

@@ -36,6 +36,10 @@ export async function findParticipant(db: Db, programId: string, externalId: str
   return db.selectFrom('participants').selectAll().where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
 }
 
+export async function findParticipantById(db: Db, participantId: string): Promise<ParticipantRow | undefined> {
+  return db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirst();
+}
+
 export async function findParticipantByCode(db: Db, code: string): Promise<ParticipantRow | undefined> {
   return db.selectFrom('participants').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
 }

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { findParticipantByCode } from '../../db/participants.ts';
+import { findParticipantByCode, findParticipantById } from '../../db/participants.ts';
 import { findProgram } from '../../db/programs.ts';
 import { findReferralView, listReferralViews } from '../../db/referrals.ts';
 import { codeParamSchema } from '../../domain/codes.ts';
@@ -41,7 +41,8 @@ export function referralRoutes(deps: ApiDeps) {
     if (body.clickId !== undefined) {
       const click = await clickReferrer(deps, program.programId, body.clickId);
       if (!clickIsFresh(program, click.created_at)) throw unprocessable(`click "${body.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
-      const participant = await db.selectFrom('participants').selectAll().where('id', '=', click.participant_id).executeTakeFirstOrThrow();
+      const participant = await findParticipantById(db, click.participant_id);
+      if (!participant) throw unprocessable(`the participant behind click "${body.clickId}" no longer exists`);
       return { referrer: { participantId: participant.id, externalId: participant.external_id, code: participant.code }, clickId: click.id };
     }
     const participant = await findParticipantByCode(db, body.code ?? '');
