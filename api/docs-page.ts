@@ -1,9 +1,6 @@
 // /docs: a readable page of every endpoint, rendered from the same route declarations as /openapi.json.
+import { escapeHtml } from './escape-html.ts';
 import type { AnyRoute } from './route.ts';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
-}
 
 export function docsPage(routes: AnyRoute[]): string {
   const tags = [...new Set(routes.map((route) => route.tag))];

@@ -1,8 +1,5 @@
 // The personalised landing page a browser sees for a program with a headline.
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+import { escapeHtml } from './escape-html.ts';
 
 export function personalise(template: string, referrerName: string | null): string {
   const firstName = referrerName?.trim().split(/\s+/)[0] || 'A friend';

@@ -1,7 +1,7 @@
 // The hot path. A conversion or refund is routed to its referral by a derived id, with no database
 // round trip: one signal, plus a describe sent alongside it for the status in the answer. Only an
 // event for a referral that has ended (which can take no more signals) goes to Postgres instead.
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { findReferralView, recordLateEvent } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
@@ -26,11 +26,14 @@ const attributionResult = z.union([
 const params = z.object({ programId: programIdSchema });
 
 export function conversionRoutes(deps: ApiDeps) {
-  async function deliver(programId: string, kind: 'conversion' | 'refund', event: ConversionEvent | RefundEvent): Promise<Reply> {
+  async function deliver(
+    programId: string,
+    kind: 'conversion' | 'refund',
+    event: ConversionEvent | RefundEvent,
+    send: (handle: WorkflowHandle) => Promise<void>,
+  ): Promise<Reply> {
     const referralId = referralIdFor(programId, event.refereeExternalId);
-    const handle = deps.temporal.workflow.getHandle(referralId);
-    const send = kind === 'conversion' ? handle.signal(conversionSignal, event as ConversionEvent) : handle.signal(refundSignal, event as RefundEvent);
-    const [sent, described] = await Promise.allSettled([send, describeReferral(deps, referralId)]);
+    const [sent, described] = await Promise.allSettled([send(deps.temporal.workflow.getHandle(referralId)), describeReferral(deps, referralId)]);
     if (sent.status === 'fulfilled') {
       if (described.status === 'rejected') throw described.reason;
       return { status: 202, body: { attributed: true, referralId, status: described.value?.status ?? 'pending_conversion' } };
@@ -57,7 +60,7 @@ export function conversionRoutes(deps: ApiDeps) {
       body: conversionEventSchema,
       responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, 'conversion', body);
+        return deliver(programId, 'conversion', body, (handle) => handle.signal(conversionSignal, body));
       },
     }),
     defineRoute({
@@ -71,7 +74,7 @@ export function conversionRoutes(deps: ApiDeps) {
       body: refundEventSchema,
       responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, 'refund', body);
+        return deliver(programId, 'refund', body, (handle) => handle.signal(refundSignal, body));
       },
     }),
   ];
