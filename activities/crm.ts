@@ -2,7 +2,7 @@
 // code that brought them; the referrer's contact carries their own code and link. Upserts by email,
 // so a repeat is harmless. The contact properties must exist in the HubSpot account (see README).
 import { Client } from '@hubspot/api-client';
-import { ApplicationFailure } from '@temporalio/activity';
+import { failureTypes, nonRetryable } from '../domain/failures.ts';
 
 export interface CrmContactUpdate {
   email: string;
@@ -30,7 +30,7 @@ export function hubSpotCrm(accessToken: string, basePath?: string): Crm {
         const status = statusOf(error);
         // Other 4xx answers (a missing property, a bad token) will not change on retry: they need a person.
         if (status !== null && status >= 400 && status < 500 && status !== 429) {
-          throw ApplicationFailure.nonRetryable(`HubSpot refused the contact upsert (HTTP ${status})`, 'HubSpotRejected');
+          throw nonRetryable(failureTypes.hubSpotRejected, `HubSpot refused the contact upsert (HTTP ${status})`);
         }
         throw error;
       }

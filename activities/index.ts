@@ -1,11 +1,11 @@
 // The referral workflow's side effects. Every activity is safe to run more than once: ledger writes
 // carry idempotency keys, Stripe calls carry idempotency keys and a look-up, HubSpot calls are upserts.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
-import { LedgerConflictError } from '../db/ledger.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
+import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import type { Crm } from './crm.ts';
@@ -59,7 +59,7 @@ async function ledgerWrite<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof LedgerConflictError || error instanceof RangeError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+    if (error instanceof EngineError) throw nonRetryable(error.type, error.message);
     throw error;
   }
 }
@@ -81,7 +81,7 @@ export function createActivities(deps: ActivityDeps) {
 
   async function participant(participantId: string) {
     const row = await findParticipantById(db, participantId);
-    if (!row) throw ApplicationFailure.nonRetryable(`participant ${participantId} does not exist`, 'ParticipantMissing');
+    if (!row) throw nonRetryable(failureTypes.participantMissing, `participant ${participantId} does not exist`);
     return row;
   }
 

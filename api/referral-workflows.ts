@@ -1,7 +1,7 @@
 // How the ingress reaches referral workflows: by id, with Temporal's errors turned into API errors.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { findReferralView } from '../db/referrals.ts';
+import { failureTypes, isFailure } from '../domain/failures.ts';
 import type { ReferralStatus, ReferralView } from '../domain/referral.ts';
 import { referralQuery } from '../workflows/definitions.ts';
 import type { referralWorkflow } from '../workflows/referral.ts';
@@ -65,8 +65,8 @@ export async function updateReferral<T>(deps: ApiDeps, referralId: string, updat
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw unavailable('no worker took the request in time; it may still take effect, so read the referral before repeating it');
     }
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidState') {
-      throw conflict(error.cause.message);
+    if (error instanceof WorkflowUpdateFailedError && isFailure(error.cause, failureTypes.invalidState)) {
+      throw conflict(error.cause?.message ?? 'the referral cannot take this request now');
     }
     if (error instanceof WorkflowNotFoundError) {
       const described = await describeReferral(deps, referralId);

@@ -3,7 +3,8 @@
 // an amount as pending and are later resolved by a single post or void transfer.
 import { randomUUID } from 'node:crypto';
 import { type Transaction, sql } from 'kysely';
-import { exactAmount } from '../domain/money.ts';
+import { EngineError, failureTypes } from '../domain/failures.ts';
+import { exactAmount, InvalidAmountError } from '../domain/money.ts';
 import type { Db } from './connect.ts';
 import type { Database, LedgerAccountRow, LedgerTransferRow } from './schema.ts';
 
@@ -55,8 +56,10 @@ export interface Transfer {
 }
 
 /** A transfer that contradicts one already written: a reused key, or a pending transfer resolved twice. */
-export class LedgerConflictError extends Error {
-  override name = 'LedgerConflictError';
+export class LedgerConflictError extends EngineError {
+  constructor(message: string) {
+    super(failureTypes.ledgerConflict, message);
+  }
 }
 
 type Trx = Transaction<Database>;
@@ -135,7 +138,7 @@ async function addToTotals(trx: Trx, debitAccountId: string, creditAccountId: st
 /** Writes a single-phase or pending transfer inside the caller's transaction; a repeat of the same key returns the first. */
 export async function applyTransfer(trx: Trx, request: TransferRequest): Promise<Transfer> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
-    throw new RangeError(`transfer ${request.key}: amount must be a positive integer of minor units`);
+    throw new InvalidAmountError(`transfer ${request.key}: amount must be a positive integer of minor units`);
   }
   const debit = await ensureAccount(trx, request.programId, request.currency, request.debit);
   const credit = await ensureAccount(trx, request.programId, request.currency, request.credit);

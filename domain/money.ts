@@ -1,5 +1,6 @@
 // Money is an integer count of minor units plus a lowercase ISO 4217 currency code.
 import { z } from 'zod';
+import { EngineError, failureTypes } from './failures.ts';
 
 export const currencySchema = z
   .string()
@@ -13,6 +14,13 @@ export const amountSchema = z
 
 export const positiveAmountSchema = amountSchema.positive();
 
+/** An amount that is not a positive integer of minor units, or one a JavaScript number cannot hold exactly. */
+export class InvalidAmountError extends EngineError {
+  constructor(message: string) {
+    super(failureTypes.invalidAmount, message);
+  }
+}
+
 /**
  * Converts a database bigint (pg hands them over as strings) into a number of minor units,
  * refusing anything a JavaScript number cannot hold exactly.
@@ -20,7 +28,7 @@ export const positiveAmountSchema = amountSchema.positive();
 export function exactAmount(value: string | number | bigint): number {
   const big = BigInt(value);
   if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new RangeError(`amount ${big} is outside the exactly representable range`);
+    throw new InvalidAmountError(`amount ${big} is outside the exactly representable range`);
   }
   return Number(big);
 }

@@ -1,9 +1,9 @@
 // Ledger-only rewards: the earned balance in the referrer's payable account is the credit, for the
 // customer's own systems to honour. Used when no Stripe key is configured.
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/connect.ts';
 import { findTransferByKey } from '../../db/ledger.ts';
 import { reverseReward, rewardKeys } from '../../db/reward-ledger.ts';
+import { failureTypes, nonRetryable } from '../../domain/failures.ts';
 import type { RewardProvider } from '../reward-provider.ts';
 
 export function ledgerCreditProvider(db: Db): RewardProvider {
@@ -11,14 +11,14 @@ export function ledgerCreditProvider(db: Db): RewardProvider {
     name: 'ledger',
     async fulfil(payout) {
       const earned = await findTransferByKey(db, rewardKeys(payout.rewardId).post);
-      if (!earned) throw ApplicationFailure.nonRetryable(`reward ${payout.rewardId} has not been earned in the ledger`, 'RewardNotEarned');
+      if (!earned) throw nonRetryable(failureTypes.rewardNotEarned, `reward ${payout.rewardId} has not been earned in the ledger`);
       return { providerRef: earned.transferId, destination: null };
     },
     async reverse(payout) {
       if (await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil)) {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryable(
+          failureTypes.stripeNotConfigured,
           `reward ${payout.rewardId} was paid through Stripe, and taking it back needs STRIPE_SECRET_KEY`,
-          'StripeNotConfigured',
         );
       }
       return (await reverseReward(db, payout)).transferId;

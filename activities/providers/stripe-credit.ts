@@ -3,12 +3,12 @@
 // we look for it, because a retry can come after Stripe's 24-hour idempotency window (an ops retry
 // days later, say). Every customer an attempt used is noted first, so a referrer whose customer id
 // was corrected between attempts is neither paid twice nor left out of a clawback.
-import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
 import { findTransferByKey } from '../../db/ledger.ts';
 import { notePayoutAttempt, payoutCustomers } from '../../db/payout-attempts.ts';
 import { recordStripeFulfilment, reverseReward, rewardKeys } from '../../db/reward-ledger.ts';
+import { failureTypes, nonRetryable } from '../../domain/failures.ts';
 import type { Payout, RewardProvider } from '../reward-provider.ts';
 
 type Purpose = 'credit' | 'reversal';
@@ -24,7 +24,7 @@ function businessFailure(error: unknown): unknown {
     error instanceof Stripe.errors.StripeIdempotencyError ||
     error instanceof Stripe.errors.StripeCardError
   ) {
-    return ApplicationFailure.nonRetryable(`Stripe refused: ${error.message}`, error.type, { code: error.code, requestId: error.requestId });
+    return nonRetryable(failureTypes.stripeRefused, `Stripe refused: ${error.message}`, { stripeType: error.type, code: error.code, requestId: error.requestId });
   }
   return error;
 }
@@ -79,9 +79,9 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
     async fulfil(payout) {
       const customer = payout.stripeCustomerId;
       if (!customer) {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryable(
+          failureTypes.missingStripeCustomer,
           `referrer ${payout.participantId} has no Stripe customer id; set stripeCustomerId on the participant, then retry`,
-          'MissingStripeCustomer',
         );
       }
       const earlier = await findCredit(payout);
@@ -100,9 +100,9 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
       const booked = await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil);
       if (!paid) {
         if (booked) {
-          throw ApplicationFailure.nonRetryable(
+          throw nonRetryable(
+            failureTypes.stripeCreditNotFound,
             `the ledger shows reward ${payout.rewardId} paid through Stripe, but no customer it was tried on has a credit for it`,
-            'StripeCreditNotFound',
           );
         }
         return (await reverseReward(db, payout)).transferId;

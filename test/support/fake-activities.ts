@@ -1,7 +1,7 @@
 // The referral workflow's activities as plain in-memory functions, scripted per referral, recording
 // every call so a workflow test can see what the workflow asked the world to do.
-import { ApplicationFailure } from '@temporalio/common';
 import type { ReferralActivities } from '../../activities/index.ts';
+import { failureTypes, nonRetryable } from '../../domain/failures.ts';
 import type { FraudAssessment } from '../../domain/fraud.ts';
 import type { ReferralView } from '../../domain/referral.ts';
 
@@ -79,7 +79,7 @@ export class FakeActivities {
       const script = this.scriptFor(this.referralOf(rewardId));
       if ((script.postFailures ?? 0) > 0) {
         script.postFailures = (script.postFailures ?? 0) - 1;
-        throw ApplicationFailure.nonRetryable('pending transfer was already voided', 'LedgerConflictError');
+        throw nonRetryable(failureTypes.ledgerConflict, 'pending transfer was already voided');
       }
     },
     fulfilReward: async (payout) => {
@@ -87,7 +87,7 @@ export class FakeActivities {
       const script = this.scriptFor(payout.referralId);
       if ((script.fulfilFailures ?? 0) > 0) {
         script.fulfilFailures = (script.fulfilFailures ?? 0) - 1;
-        throw ApplicationFailure.nonRetryable('referrer has no Stripe customer id', 'MissingStripeCustomer');
+        throw nonRetryable(failureTypes.missingStripeCustomer, 'referrer has no Stripe customer id');
       }
       return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake' };
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { referrerRewardSchema } from '../../domain/reward.ts';
 import { referrerRewardAmount } from '../../domain/reward-amount.ts';
-import { exactAmount } from '../../domain/money.ts';
+import { exactAmount, InvalidAmountError } from '../../domain/money.ts';
 
 describe('referrer reward maths', () => {
   it('pays a fixed amount whatever the conversion', () => {
@@ -43,6 +43,6 @@ describe('database amounts', () => {
   });
 
   it('refuses a sum a number cannot hold', () => {
-    expect(() => exactAmount('9007199254740993')).toThrow(RangeError);
+    expect(() => exactAmount('9007199254740993')).toThrow(InvalidAmountError);
   });
 });

@@ -1,0 +1,47 @@
+// The engine's failure vocabulary: every non-retryable failure an activity or a workflow handler
+// raises has one of these types, so the workflow, the activities and the API name them alike.
+// Importable by workflow code: @temporalio/common is deterministic.
+import { ApplicationFailure } from '@temporalio/common';
+
+export const failureTypes = {
+  /** An Update the referral cannot take in its current state; the API answers 409. */
+  invalidState: 'InvalidState',
+  /** A ledger write contradicts one already made (a reused key, a pending transfer resolved twice). */
+  ledgerConflict: 'LedgerConflict',
+  /** An amount that is not a positive integer of minor units, or one too large to hold exactly. */
+  invalidAmount: 'InvalidAmount',
+  participantMissing: 'ParticipantMissing',
+  rewardNotEarned: 'RewardNotEarned',
+  stripeNotConfigured: 'StripeNotConfigured',
+  missingStripeCustomer: 'MissingStripeCustomer',
+  stripeCreditNotFound: 'StripeCreditNotFound',
+  /** Stripe answered with an error no retry can fix; the details carry Stripe's type, code and request id. */
+  stripeRefused: 'StripeRefused',
+  hubSpotRejected: 'HubSpotRejected',
+} as const;
+
+export type FailureType = (typeof failureTypes)[keyof typeof failureTypes];
+
+/** A failure that retrying cannot fix: the referral waits for a person (needs_attention) or the caller is refused. */
+export function nonRetryable(type: FailureType, message: string, details?: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
+}
+
+/** Whether an error (or the failure it wraps) is a Temporal failure of this type. */
+export function isFailure(error: unknown, type: FailureType): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type === type) return true;
+  }
+  return false;
+}
+
+/** An error of our own code that maps to a failure type, raised below the activities (the ledger, money). */
+export class EngineError extends Error {
+  readonly type: FailureType;
+
+  constructor(type: FailureType, message: string) {
+    super(message);
+    this.type = type;
+    this.name = new.target.name;
+  }
+}
