@@ -107,6 +107,24 @@ describe('a referral that converts', () => {
     expect(fakes.projections.get(input.referralId)?.view.status).toBe('rewarded');
   });
 
+  it('names each step in the history, so ops can read it in the Web UI without opening payloads', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    const final = await handle.result();
+    const rewardId = final.rewards[0]?.rewardId;
+    const history = await handle.fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((event) => event.activityTaskScheduledEventAttributes)
+      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()));
+    expect(summaries).toEqual([
+      `fraud check of referral ${input.referralId}`,
+      `hold reward ${rewardId} in the ledger`,
+      `book earned reward ${rewardId}`,
+      `pay reward ${rewardId} to the referrer`,
+    ]);
+  });
+
   it('records a conversion that does not qualify and keeps waiting', async () => {
     const input = inputFor();
     const handle = await start(input);

@@ -1,0 +1,33 @@
+// How the referral workflow calls its activities: the timeouts and retry policies of each kind.
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { ReferralActivities } from '../activities/index.ts';
+
+// Ledger steps retry transient failures for as long as it takes; a non-retryable failure (a ledger
+// conflict, which means a bug or corrupted data) parks the referral in needs_attention instead.
+export const ledger = proxyActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+// Payouts heartbeat, so a worker that dies mid-call is noticed in seconds while a slow Stripe call on
+// a live worker may take its time. After about eight minutes of transient failures they ask ops
+// rather than leave a referral quietly "rewarding" for as long as Stripe is down.
+export const payouts = proxyActivities<ReferralActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+// The mirrors (projection, CRM) are short upserts of the latest state, run as local activities: a
+// marker in the history instead of three events and a workflow task each, which keeps a referral's
+// history to a few dozen events.
+export const projections = proxyLocalActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
+});
+
+// A CRM outage must not keep referrals open for ever: after about a day the sync gives up (logged).
+export const crms = proxyLocalActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes', maximumAttempts: 60 },
+});

@@ -1,0 +1,34 @@
+// The fraud check, and in_review while a person decides (or the review times out to the program's
+// default). Ends the referral when it is rejected, refunded or cancelled meanwhile.
+import { condition } from '@temporalio/workflow';
+import { durationMs } from '../../domain/duration.ts';
+import { ledger } from '../activity-stubs.ts';
+import { untilDone } from '../ops-recovery.ts';
+import type { Ending, ReferralRun } from '../referral-run.ts';
+import type { ReferrerReward } from '../referrer-reward.ts';
+
+export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
+  const { input, state, record, terms } = run;
+  const { externalId, email, stripeCustomerId } = input.referee;
+  const fraud = await untilDone(run, 'fraud check', () =>
+    ledger.checkFraud.executeWithOptions({ summary: `fraud check of referral ${input.referralId}` }, [
+      { referralId: input.referralId, referrerId: state.referrer.participantId, referee: { externalId, email, stripeCustomerId }, thresholds: terms.fraud },
+    ]),
+  );
+  record.setFraud(fraud);
+  run.projection.touch();
+
+  let approved = fraud.decision === 'approve';
+  if (fraud.decision === 'review') {
+    run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
+    const decided = await condition(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
+    state.reviewClosed = true;
+    if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
+    if (!decided) record.note('review_timed_out', `no decision within ${terms.fraud.reviewTimeout}: ${terms.fraud.onReviewTimeout}`);
+    approved = decided ? state.review?.decision === 'approve' : terms.fraud.onReviewTimeout === 'approve';
+  }
+  if (!approved) return run.refuseReward(reward.view, 'rejected', fraud.decision === 'reject' ? 'failed the fraud check' : 'rejected in review');
+  if (state.undone) return run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded');
+  if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
+  return null;
+}

@@ -1,0 +1,48 @@
+// holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
+// on a durable timer. A refund or a cancellation meanwhile releases it.
+import { condition } from '@temporalio/workflow';
+import { durationMs } from '../../domain/duration.ts';
+import { ledger } from '../activity-stubs.ts';
+import { untilDone } from '../ops-recovery.ts';
+import type { Ending, ReferralRun } from '../referral-run.ts';
+import type { ReferrerReward } from '../referrer-reward.ts';
+
+const DAY_MS = 86_400_000;
+
+export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
+  const { input, state, record, terms } = run;
+  // The referrer is settled from here on: reattribution ends with the qualifying conversion.
+  const payout = reward.settle({
+    rewardId: reward.rewardId,
+    referralId: input.referralId,
+    programId: terms.programId,
+    participantId: state.referrer.participantId,
+    currency: reward.view.currency,
+    amount: reward.view.amount,
+    description: `Referral reward (${terms.programId})`,
+    // Provider look-ups for an earlier attempt need not search further back than this.
+    searchFrom: new Date(Date.now() - DAY_MS).toISOString(),
+  });
+  const limit = {
+    maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
+    periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
+  };
+  const reservation = await untilDone(run, 'holding the reward in the ledger', () =>
+    ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [{ reward: payout, limit }]),
+  );
+  if (reservation.outcome === 'capped') {
+    return run.refuseReward(reward.view, 'capped', `the referrer has reached ${terms.limits.maxRewardsPerReferrer} rewards`);
+  }
+  record.setReward(reward.view, 'held');
+  const holdingMs = durationMs(terms.holdingPeriod);
+  run.setStatus('holding', `until ${new Date(Date.now() + holdingMs).toISOString()}`);
+
+  if (holdingMs > 0) await condition(() => state.undone || state.cancellation !== null, holdingMs);
+  if (!state.undone && state.cancellation === null) return null;
+  await untilDone(run, 'releasing the held reward', () =>
+    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
+  );
+  return state.undone
+    ? run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded')
+    : run.refuseReward(reward.view, 'cancelled', state.cancellation ?? undefined);
+}

@@ -1,0 +1,90 @@
+// The referral's signals, Updates and query. Handlers only record what arrived; the phases act on it.
+// Each Update's validator refuses, with the reason, what the referral cannot take in its state.
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { failureTypes, nonRetryable } from '../domain/failures.ts';
+import { qualifies, refundUndoes } from '../domain/qualification.ts';
+import {
+  cancelUpdate,
+  conversionSignal,
+  reattributeUpdate,
+  referralQuery,
+  refundSignal,
+  retryUpdate,
+  reviewUpdate,
+} from './definitions.ts';
+import type { ReferralRun } from './referral-run.ts';
+import type { Verdict } from './referral-state.ts';
+import { referralSearchAttributes } from './search-attributes.ts';
+
+function allowOrRefuse(verdict: Verdict): void {
+  if (!verdict.allowed) throw nonRetryable(failureTypes.invalidState, verdict.reason);
+}
+
+export function registerHandlers(run: ReferralRun): void {
+  const { record, state, terms, projection, crm } = run;
+
+  setHandler(referralQuery, () => record.view);
+
+  setHandler(conversionSignal, (event) => {
+    const conversion = record.addConversion(event, qualifies(event, terms));
+    if (!conversion?.qualifying) return;
+    if (refundUndoes(conversion.amount, conversion.refunded, terms)) {
+      record.disqualify(conversion, 'refunded before it arrived');
+    } else if (state.qualifying === null && record.status === 'pending_conversion') {
+      state.qualifying = conversion;
+    }
+    projection.touch();
+  });
+
+  setHandler(refundSignal, (event) => {
+    const conversion = record.addRefund(event);
+    if (!conversion) return;
+    if (conversion === state.qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) state.undone = true;
+    projection.touch();
+  });
+
+  setHandler(
+    reviewUpdate,
+    async (decision) => {
+      state.review = decision;
+      record.setReview(decision);
+      projection.touch();
+      await condition(() => record.status !== 'in_review');
+      return record.view;
+    },
+    { validator: (_decision) => allowOrRefuse(state.canReview(record.status)) },
+  );
+
+  setHandler(
+    retryUpdate,
+    () => {
+      state.retryRequested = true;
+      return record.status;
+    },
+    { validator: () => allowOrRefuse(state.canRetry(record.status)) },
+  );
+
+  setHandler(
+    cancelUpdate,
+    ({ reason }) => {
+      state.cancellation = reason;
+      record.note('cancel_requested', reason);
+      projection.touch();
+      return record.status;
+    },
+    { validator: (_request) => allowOrRefuse(state.canCancel(record.status)) },
+  );
+
+  setHandler(
+    reattributeUpdate,
+    ({ referrer }) => {
+      state.referrer = referrer;
+      record.reattribute(referrer);
+      upsertSearchAttributes(referralSearchAttributes({ referrer }));
+      projection.touch();
+      crm.touch();
+      return record.view;
+    },
+    { validator: (_request) => allowOrRefuse(state.canReattribute(record.status, terms.attribution.model)) },
+  );
+}
