@@ -1,5 +1,6 @@
 // Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Scope } from '../domain/api-key.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -51,7 +52,7 @@ export interface ApiKeysTable {
   id: string;
   name: string;
   key_hash: string;
-  scopes: string[];
+  scopes: Scope[];
   created_at: CreatedAt;
   revoked_at: ColumnType<Date | null, never, Date | string>;
 }
@@ -117,6 +118,7 @@ export interface Database {
 }
 
 export type ParticipantRow = Selectable<ParticipantsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
 export type NewLedgerTransfer = Insertable<LedgerTransfersTable>;
