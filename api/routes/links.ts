@@ -42,7 +42,7 @@ export function clickIsFresh(program: Program, clickedAt: Date, now = Date.now()
 
 export async function clickReferrer(deps: ApiDeps, programId: string, clickId: string) {
   const click = await findClick(deps.db, clickId);
-  if (!click || click.program_id !== programId) throw unprocessable(`no click "${clickId}" in program "${programId}"`);
+  if (!click || click.programId !== programId) throw unprocessable(`no click "${clickId}" in program "${programId}"`);
   return click;
 }
 
@@ -68,13 +68,13 @@ export function linkRoutes(deps: ApiDeps) {
       },
       async handle({ params, query, req, res }) {
         const referrer = await findParticipantByCode(db, params.code);
-        const program = referrer ? await findProgram(db, referrer.program_id) : null;
+        const program = referrer ? await findProgram(db, referrer.programId) : null;
         if (!referrer || !program) throw notFound(`no referral code "${params.code}"`);
         const userAgent = req.get('user-agent') ?? '';
         const platform = platformOf(userAgent);
         const appUrl = platform === 'ios' ? program.landing.iosAppUrl : platform === 'android' ? program.landing.androidAppUrl : null;
         const target = appUrl ?? destination(program, query.to).toString();
-        const clickId = await recordClick(db, { programId: program.programId, participantId: referrer.id, ip: clientIp(req), userAgent, landingUrl: target });
+        const clickId = await recordClick(db, { programId: program.programId, participantId: referrer.participantId, ip: clientIp(req), userAgent, landingUrl: target });
         const location = withAttribution(target, referrer.code, clickId);
         res
           .set('Cache-Control', 'no-store')
@@ -109,8 +109,8 @@ export function linkRoutes(deps: ApiDeps) {
       responses: { 201: { description: 'The click', schema: z.object({ clickId: z.string() }) }, 422: { description: 'The code does not belong to this program' } },
       async handle({ params: { programId }, body }) {
         const referrer = await findParticipantByCode(db, body.code);
-        if (!referrer || referrer.program_id !== programId) throw unprocessable(`no referral code "${body.code}" in program "${programId}"`);
-        const clickId = await recordClick(db, { programId, participantId: referrer.id, ip: body.ip ?? null, userAgent: body.userAgent ?? null, landingUrl: body.landingUrl ?? null });
+        if (!referrer || referrer.programId !== programId) throw unprocessable(`no referral code "${body.code}" in program "${programId}"`);
+        const clickId = await recordClick(db, { programId, participantId: referrer.participantId, ip: body.ip ?? null, userAgent: body.userAgent ?? null, landingUrl: body.landingUrl ?? null });
         return { status: 201, body: { clickId } };
       },
     }),

@@ -40,14 +40,14 @@ export function referralRoutes(deps: ApiDeps) {
   async function referrerFor(program: Program, body: z.output<typeof attributionSchema>): Promise<{ referrer: Referrer; clickId: string | null }> {
     if (body.clickId !== undefined) {
       const click = await clickReferrer(deps, program.programId, body.clickId);
-      if (!clickIsFresh(program, click.created_at)) throw unprocessable(`click "${body.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
-      const participant = await findParticipantById(db, click.participant_id);
+      if (!clickIsFresh(program, new Date(click.createdAt))) throw unprocessable(`click "${body.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
+      const participant = await findParticipantById(db, click.participantId);
       if (!participant) throw unprocessable(`the participant behind click "${body.clickId}" no longer exists`);
-      return { referrer: { participantId: participant.id, externalId: participant.external_id, code: participant.code }, clickId: click.id };
+      return { referrer: { participantId: participant.participantId, externalId: participant.externalId, code: participant.code }, clickId: click.clickId };
     }
     const participant = await findParticipantByCode(db, body.code ?? '');
-    if (!participant || participant.program_id !== program.programId) throw unprocessable(`no referral code "${body.code}" in program "${program.programId}"`);
-    return { referrer: { participantId: participant.id, externalId: participant.external_id, code: participant.code }, clickId: null };
+    if (!participant || participant.programId !== program.programId) throw unprocessable(`no referral code "${body.code}" in program "${program.programId}"`);
+    return { referrer: { participantId: participant.participantId, externalId: participant.externalId, code: participant.code }, clickId: null };
   }
 
   /** An existing referral answers as it stands; under last touch an unconverted one moves to the new referrer. */
