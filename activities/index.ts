@@ -9,6 +9,7 @@ import { saveReferralProjection } from '../db/referrals.ts';
 import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
+import { referralLink } from '../domain/referral-link.ts';
 import type { Crm } from './crm.ts';
 import type { Fulfilment, RewardProvider } from './reward-provider.ts';
 
@@ -141,7 +142,7 @@ export function createActivities(deps: ActivityDeps) {
         },
         {
           email: referrer.email,
-          properties: { referral_code: referrer.code, referral_link: `${deps.publicBaseUrl}/r/${referrer.code}` },
+          properties: { referral_code: referrer.code, referral_link: referralLink(deps.publicBaseUrl, referrer.code) },
         },
       ]);
     },

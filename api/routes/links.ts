@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { findClick, recordClick } from '../../db/clicks.ts';
+import { recordClick } from '../../db/clicks.ts';
 import { findParticipantByCode } from '../../db/participants.ts';
 import { findProgram } from '../../db/programs.ts';
 import { codeParamSchema } from '../../domain/codes.ts';
@@ -34,16 +34,6 @@ function withAttribution(url: string | URL, code: string, clickId: string): stri
   target.searchParams.set('ref', code);
   target.searchParams.set('rclid', clickId);
   return target.toString();
-}
-
-export function clickIsFresh(program: Program, clickedAt: Date, now = Date.now()): boolean {
-  return now - clickedAt.getTime() <= durationMs(program.attribution.cookieTtl);
-}
-
-export async function clickReferrer(deps: ApiDeps, programId: string, clickId: string) {
-  const click = await findClick(deps.db, clickId);
-  if (!click || click.programId !== programId) throw unprocessable(`no click "${clickId}" in program "${programId}"`);
-  return click;
 }
 
 export function linkRoutes(deps: ApiDeps) {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { listBalances } from '../../db/ledger-reports.ts';
 import { CodeTakenError, enrolParticipant, findParticipant, participantCounts, updateParticipant } from '../../db/participants.ts';
-import { findProgram } from '../../db/programs.ts';
 import { balanceSchema } from '../../domain/ledger.ts';
 import { enrolmentSchema, type Participant, participantChangesSchema, participantCountsSchema, participantSchema } from '../../domain/participant.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import { externalIdSchema } from '../../domain/referral.ts';
+import { referralLink } from '../../domain/referral-link.ts';
 import type { ApiDeps } from '../deps.ts';
 import { conflict, notFound } from '../errors.ts';
+import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
 
 const enrolledSchema = z.object({ participantId: z.string(), code: z.string(), link: z.url() });
@@ -21,7 +22,7 @@ const programParams = z.object({ programId: programIdSchema });
 const participantParams = programParams.extend({ externalId: externalIdSchema });
 
 export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
-  const link = (code: string) => `${publicBaseUrl}/r/${encodeURIComponent(code)}`;
+  const link = (code: string) => referralLink(publicBaseUrl, code);
   // The link goes before the timestamps, where the answer has always had it.
   const view = ({ createdAt, updatedAt, ...participant }: Participant) => ({ ...participant, link: link(participant.code), createdAt, updatedAt });
 
@@ -41,7 +42,7 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
         409: { description: 'The vanity code is taken' },
       },
       async handle({ params: { programId }, body }) {
-        if (!(await findProgram(db, programId))) throw notFound(`no program "${programId}"`);
+        await requireProgram(db, programId);
         try {
           const { participant, created } = await enrolParticipant(db, { programId, ...body });
           return { status: created ? 201 : 200, body: { participantId: participant.participantId, code: participant.code, link: link(participant.code) } };
