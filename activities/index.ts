@@ -4,10 +4,12 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import { findParticipantById } from '../db/participants.ts';
+import { saveReferralProjection } from '../db/referrals.ts';
 import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
+import { referralLink } from '../domain/referral-link.ts';
 import type { Crm } from './crm.ts';
 import type { Fulfilment, RewardProvider } from './reward-provider.ts';
 
@@ -88,33 +90,14 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
     async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
-      const row = {
-        id: view.referralId,
-        program_id: view.programId,
-        referrer_id: view.referrerId,
-        status: view.status,
-        revision,
-        view: JSON.stringify(view),
-        created_at: view.createdAt,
-        updated_at: view.updatedAt,
-      };
-      await db
-        .insertInto('referrals')
-        .values(row)
-        .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet({ referrer_id: row.referrer_id, status: row.status, revision, view: row.view, updated_at: row.updated_at })
-            .where('referrals.revision', '<', revision),
-        )
-        .execute();
+      await saveReferralProjection(db, view, revision);
     },
 
     async checkFraud(input: FraudCheckInput): Promise<FraudAssessment> {
       const referrer = await participant(input.referrerId);
       return assessReferral(
         {
-          referrer: { externalId: referrer.external_id, email: referrer.email, stripeCustomerId: referrer.stripe_customer_id },
+          referrer: { externalId: referrer.externalId, email: referrer.email, stripeCustomerId: referrer.stripeCustomerId },
           referee: { externalId: input.referee.externalId, email: input.referee.email, stripeCustomerId: input.referee.stripeCustomerId ?? null },
         },
         input.thresholds,
@@ -137,13 +120,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
     async fulfilReward(input: PayoutInput): Promise<Fulfilment> {
       const referrer = await participant(input.participantId);
-      const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripe_customer_id })));
+      const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripeCustomerId })));
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef }, 'reward fulfilled');
       return fulfilment;
     },
 
     async reverseReward({ destination, ...input }: ReversalInput): Promise<string> {
-      const stripeCustomerId = destination ?? (await participant(input.participantId)).stripe_customer_id;
+      const stripeCustomerId = destination ?? (await participant(input.participantId)).stripeCustomerId;
       const providerRef = await heartbeating(() => ledgerWrite(() => deps.rewards.reverse({ ...input, stripeCustomerId })));
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward reversed');
       return providerRef;
@@ -159,7 +142,7 @@ export function createActivities(deps: ActivityDeps) {
         },
         {
           email: referrer.email,
-          properties: { referral_code: referrer.code, referral_link: `${deps.publicBaseUrl}/r/${referrer.code}` },
+          properties: { referral_code: referrer.code, referral_link: referralLink(deps.publicBaseUrl, referrer.code) },
         },
       ]);
     },

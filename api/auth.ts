@@ -3,9 +3,11 @@
 // request; a revocation through this process takes effect at once, elsewhere within the cache TTL.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
+import { findActiveApiKey } from '../db/api-keys.ts';
 import type { Db } from '../db/connect.ts';
+import type { Scope } from '../domain/api-key.ts';
 import { forbidden, unauthorized } from './errors.ts';
-import type { Authorizer, Principal, Scope } from './route.ts';
+import type { Authorizer, Principal } from './route.ts';
 
 const CACHE_TTL_MS = 30_000;
 const CACHE_ENTRIES = 10_000;
@@ -33,14 +35,9 @@ export function keyAuthorizer(db: Db, adminApiKey: string): KeyAuthorizer {
     const cached = cache.get(cacheKey);
     if (cached && cached.expires > Date.now()) return cached.principal;
     cache.delete(cacheKey);
-    const row = await db
-      .selectFrom('api_keys')
-      .select(['id', 'name', 'scopes'])
-      .where('key_hash', '=', cacheKey)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) return null;
-    const principal = { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] };
+    const key = await findActiveApiKey(db, cacheKey);
+    if (!key) return null;
+    const principal = { keyId: key.keyId, name: key.name, scopes: key.scopes };
     if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, { principal, expires: Date.now() + CACHE_TTL_MS });
     return principal;

@@ -2,7 +2,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
 import { findReferralView } from '../db/referrals.ts';
 import { failureTypes, isFailure } from '../domain/failures.ts';
-import type { ReferralStatus, ReferralView } from '../domain/referral.ts';
+import type { ReferralStatus, ReferralSummary, ReferralView } from '../domain/referral.ts';
 import { referralQuery } from '../workflows/definitions.ts';
 import type { referralWorkflow } from '../workflows/referral.ts';
 import { referralStatusKey, referrerIdKey } from '../workflows/search-attributes.ts';
@@ -10,13 +10,6 @@ import type { ApiDeps } from './deps.ts';
 import { conflict, notFound, unavailable } from './errors.ts';
 
 export type ReferralHandle = WorkflowHandle<typeof referralWorkflow>;
-
-export interface ReferralSummary {
-  referralId: string;
-  referrerId: string;
-  status: ReferralStatus;
-  workflowId: string;
-}
 
 /** Where a referral stands, from its search attributes (no worker needed), or null if it does not exist. */
 export async function describeReferral(deps: ApiDeps, referralId: string): Promise<(ReferralSummary & { running: boolean }) | null> {

@@ -2,16 +2,11 @@
 // validates requests, answers them, and describes them in /openapi.json.
 import express, { type Request, type Response, type Router } from 'express';
 import { z, type ZodType } from 'zod';
+import type { ApiKey, Scope } from '../domain/api-key.ts';
 import { ApiError, badRequest, type FieldError } from './errors.ts';
 
-export const scopes = ['admin', 'ingest', 'ops', 'finance'] as const;
-export type Scope = (typeof scopes)[number];
-
-export interface Principal {
-  keyId: string;
-  name: string;
-  scopes: Scope[];
-}
+/** The caller, as their API key describes them. */
+export type Principal = Pick<ApiKey, 'keyId' | 'name' | 'scopes'>;
 
 export interface Authorizer {
   /** Resolves the caller's key and checks it holds one of the scopes (admin holds them all). */

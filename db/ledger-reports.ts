@@ -1,23 +1,13 @@
 // What finance reads from the ledger: balances per account, the transfer journal, and program totals.
 import { sql } from 'kysely';
+import type { Balance, ProgramSummary, Transfer } from '../domain/ledger.ts';
 import { exactAmount } from '../domain/money.ts';
 import type { Db } from './connect.ts';
-import { type Transfer, toTransfer } from './ledger.ts';
+import { toTransfer } from './ledger.ts';
 import type { LedgerAccountRow } from './schema.ts';
 
-export interface Balance {
-  accountId: string;
-  owner: string;
-  kind: string;
-  programId: string;
-  currency: string;
-  pending: number;
-  posted: number;
-  available: number;
-}
-
 /** Balances in the account's normal direction: what a payable owes, what an expense has cost. */
-export function balanceOf(account: LedgerAccountRow): Balance {
+function balanceOf(account: LedgerAccountRow): Balance {
   const debits = { pending: exactAmount(account.debits_pending), posted: exactAmount(account.debits_posted) };
   const credits = { pending: exactAmount(account.credits_pending), posted: exactAmount(account.credits_posted) };
   const [plus, minus] = account.normal_balance === 'credit' ? [credits, debits] : [debits, credits];
@@ -73,16 +63,6 @@ export async function listTransfers(db: Db, filter: TransferFilter): Promise<Tra
   const rows = await query.execute();
   const page = rows.slice(0, filter.limit);
   return { transfers: page.map(toTransfer), nextCursor: rows.length > filter.limit ? (page.at(-1)?.seq ?? null) : null };
-}
-
-export interface ProgramSummary {
-  currency: string;
-  pendingLiability: number;
-  earned: number;
-  fulfilled: number;
-  owed: number;
-  voided: number;
-  reversed: number;
 }
 
 /** Totals per currency: held rewards (pending liability), earned, fulfilled through Stripe, still owed, voided, reversed. */

@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Transaction, sql } from 'kysely';
 import { EngineError, failureTypes } from '../domain/failures.ts';
+import type { AccountKind, Transfer } from '../domain/ledger.ts';
 import { exactAmount, InvalidAmountError } from '../domain/money.ts';
 import type { Db } from './connect.ts';
 import type { Database, LedgerAccountRow, LedgerTransferRow } from './schema.ts';
 
-export type AccountKind = 'rewards_expense' | 'rewards_payable' | 'stripe_credits';
 export type TransferCode = 'reward_earned' | 'reward_fulfilled' | 'reward_reversed';
 
 const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
@@ -36,23 +36,6 @@ export interface TransferRequest {
   participantId?: string;
   referralId?: string;
   rewardId?: string;
-}
-
-export interface Transfer {
-  transferId: string;
-  key: string;
-  phase: LedgerTransferRow['phase'];
-  amount: number;
-  currency: string;
-  code: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  pendingId: string | null;
-  programId: string;
-  participantId: string | null;
-  referralId: string | null;
-  rewardId: string | null;
-  createdAt: string;
 }
 
 /** A transfer that contradicts one already written: a reused key, or a pending transfer resolved twice. */

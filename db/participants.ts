@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { codeFromRandomBytes, normalizeCode } from '../domain/codes.ts';
+import type { Enrolment, Participant, ParticipantChanges, ParticipantCounts } from '../domain/participant.ts';
 import type { Db } from './connect.ts';
 import type { ParticipantRow } from './schema.ts';
 
@@ -10,21 +11,21 @@ export class CodeTakenError extends Error {
   override name = 'CodeTakenError';
 }
 
-export interface NewParticipant {
-  programId: string;
-  externalId: string;
-  email: string;
-  name?: string | undefined;
-  stripeCustomerId?: string | undefined;
-  stripeAccountId?: string | undefined;
-  code?: string | undefined;
-}
+export type NewParticipant = Enrolment & { programId: string };
 
-export interface ParticipantChanges {
-  email?: string | undefined;
-  name?: string | null | undefined;
-  stripeCustomerId?: string | null | undefined;
-  stripeAccountId?: string | null | undefined;
+function toParticipant(row: ParticipantRow): Participant {
+  return {
+    participantId: row.id,
+    programId: row.program_id,
+    externalId: row.external_id,
+    email: row.email,
+    name: row.name,
+    stripeCustomerId: row.stripe_customer_id,
+    stripeAccountId: row.stripe_account_id,
+    code: row.code,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 function violated(error: unknown, constraint: string): boolean {
@@ -32,16 +33,19 @@ function violated(error: unknown, constraint: string): boolean {
   return pgError?.code === '23505' && pgError.constraint === constraint;
 }
 
-export async function findParticipant(db: Db, programId: string, externalId: string): Promise<ParticipantRow | undefined> {
-  return db.selectFrom('participants').selectAll().where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
+export async function findParticipant(db: Db, programId: string, externalId: string): Promise<Participant | null> {
+  const row = await db.selectFrom('participants').selectAll().where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
+  return row ? toParticipant(row) : null;
 }
 
-export async function findParticipantById(db: Db, participantId: string): Promise<ParticipantRow | undefined> {
-  return db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirst();
+export async function findParticipantById(db: Db, participantId: string): Promise<Participant | null> {
+  const row = await db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirst();
+  return row ? toParticipant(row) : null;
 }
 
-export async function findParticipantByCode(db: Db, code: string): Promise<ParticipantRow | undefined> {
-  return db.selectFrom('participants').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
+export async function findParticipantByCode(db: Db, code: string): Promise<Participant | null> {
+  const row = await db.selectFrom('participants').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
+  return row ? toParticipant(row) : null;
 }
 
 function generatedCode(): string {
@@ -55,13 +59,13 @@ function generatedCode(): string {
  * Enrols a participant, or returns the one already enrolled under this external id. A generated
  * code that collides is drawn again; a vanity code that is taken is the caller's to change.
  */
-export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{ participant: ParticipantRow; created: boolean }> {
+export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{ participant: Participant; created: boolean }> {
   const existing = await findParticipant(db, input.programId, input.externalId);
   if (existing) return { participant: existing, created: false };
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = input.code ? normalizeCode(input.code) : generatedCode();
     try {
-      const participant = await db
+      const row = await db
         .insertInto('participants')
         .values({
           id: `pt_${randomUUID().replaceAll('-', '')}`,
@@ -75,7 +79,7 @@ export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return { participant, created: true };
+      return { participant: toParticipant(row), created: true };
     } catch (error) {
       if (violated(error, 'participants_program_external_id')) {
         const winner = await findParticipant(db, input.programId, input.externalId);
@@ -88,27 +92,21 @@ export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{
   throw new Error('could not draw a free referral code in five attempts');
 }
 
-export async function updateParticipant(db: Db, programId: string, externalId: string, changes: ParticipantChanges): Promise<ParticipantRow | undefined> {
+export async function updateParticipant(db: Db, programId: string, externalId: string, changes: ParticipantChanges): Promise<Participant | null> {
   const set = {
     ...(changes.email !== undefined ? { email: changes.email } : {}),
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.stripeCustomerId !== undefined ? { stripe_customer_id: changes.stripeCustomerId } : {}),
     ...(changes.stripeAccountId !== undefined ? { stripe_account_id: changes.stripeAccountId } : {}),
   };
-  return db
+  const row = await db
     .updateTable('participants')
     .set({ ...set, updated_at: new Date() })
     .where('program_id', '=', programId)
     .where('external_id', '=', externalId)
     .returningAll()
     .executeTakeFirst();
-}
-
-export interface ParticipantCounts {
-  clicks: number;
-  referrals: number;
-  conversions: number;
-  rewards: number;
+  return row ? toParticipant(row) : null;
 }
 
 /** Clicks on the participant's link, referrals attributed to them, those that converted, and rewards issued. */

@@ -1,8 +1,9 @@
 // Programs are stored as their validated configuration plus a version that every change bumps.
 import { type Program, type ProgramConfig, programInputSchema } from '../domain/program.ts';
 import type { Db } from './connect.ts';
+import type { ProgramRow } from './schema.ts';
 
-function toProgram(row: { id: string; version: number; config: unknown; created_at: Date; updated_at: Date }): Program {
+function toProgram(row: ProgramRow): Program {
   return {
     programId: row.id,
     version: row.version,

@@ -1,6 +1,31 @@
-// Reads of the referral projection that the workflows keep up to date (see activities: recordReferral).
-import { referralViewSchema, type ReferralView } from '../domain/referral.ts';
+// The referral projection: each workflow writes its referral's view here, for lists, counts and reads
+// after Temporal's retention has dropped the workflow.
+import { type ReferralStatus, referralViewSchema, type ReferralView } from '../domain/referral.ts';
 import type { Db } from './connect.ts';
+
+/** Writes the referral's view, unless a later revision got there first (activities may land out of order). */
+export async function saveReferralProjection(db: Db, view: ReferralView, revision: number): Promise<void> {
+  const serialized = JSON.stringify(view);
+  await db
+    .insertInto('referrals')
+    .values({
+      id: view.referralId,
+      program_id: view.programId,
+      referrer_id: view.referrerId,
+      status: view.status,
+      revision,
+      view: serialized,
+      created_at: view.createdAt,
+      updated_at: view.updatedAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet({ referrer_id: view.referrerId, status: view.status, revision, view: serialized, updated_at: view.updatedAt })
+        .where('referrals.revision', '<', revision),
+    )
+    .execute();
+}
 
 export async function findReferralView(db: Db, referralId: string): Promise<ReferralView | null> {
   const row = await db.selectFrom('referrals').select('view').where('id', '=', referralId).executeTakeFirst();
@@ -9,7 +34,7 @@ export async function findReferralView(db: Db, referralId: string): Promise<Refe
 
 export interface ReferralFilter {
   programId?: string | undefined;
-  status?: string | undefined;
+  status?: ReferralStatus | undefined;
   referrerId?: string | undefined;
   limit: number;
   /** The last row of the previous page. */
@@ -35,29 +60,4 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
     views: page.map((row) => referralViewSchema.parse(row.view)),
     last: lastRow ? { createdAt: lastRow.created_at.toISOString(), id: lastRow.id } : null,
   };
-}
-
-export interface LateEvent {
-  programId: string;
-  kind: 'conversion' | 'refund';
-  eventId: string;
-  referralId: string;
-  referralStatus: string;
-  payload: unknown;
-}
-
-/** Keeps an event that reached a referral after it ended; a repeat of the same event id is ignored. */
-export async function recordLateEvent(db: Db, event: LateEvent): Promise<void> {
-  await db
-    .insertInto('late_events')
-    .values({
-      program_id: event.programId,
-      kind: event.kind,
-      event_id: event.eventId,
-      referral_id: event.referralId,
-      referral_status: event.referralStatus,
-      payload: JSON.stringify(event.payload),
-    })
-    .onConflict((oc) => oc.columns(['program_id', 'kind', 'event_id']).doNothing())
-    .execute();
 }

@@ -3,12 +3,12 @@
 //   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
 import { type Transaction, sql } from 'kysely';
+import type { Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
 import {
   PROGRAM_OWNER,
   type AccountRef,
   LedgerConflictError,
-  type Transfer,
   applyTransfer,
   ensureAccount,
   findTransferByKey,

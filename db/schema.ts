@@ -1,5 +1,8 @@
 // Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { Scope } from '../domain/api-key.ts';
+import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
+import type { ReferralStatus } from '../domain/referral.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -40,7 +43,7 @@ export interface ReferralsTable {
   id: string;
   program_id: string;
   referrer_id: string;
-  status: string;
+  status: ReferralStatus;
   revision: number;
   view: ColumnType<unknown, string, string>;
   created_at: ColumnType<Date, Date | string, never>;
@@ -51,7 +54,7 @@ export interface ApiKeysTable {
   id: string;
   name: string;
   key_hash: string;
-  scopes: string[];
+  scopes: Scope[];
   created_at: CreatedAt;
   revoked_at: ColumnType<Date | null, never, Date | string>;
 }
@@ -60,7 +63,7 @@ export interface LedgerAccountsTable {
   id: string;
   program_id: string;
   owner: string;
-  kind: string;
+  kind: AccountKind;
   currency: string;
   normal_balance: 'debit' | 'credit';
   debits_pending: BigIntColumn;
@@ -79,7 +82,7 @@ export interface LedgerTransfersTable {
   credit_account_id: string;
   amount: ColumnType<string, number, never>;
   currency: string;
-  phase: 'single' | 'pending' | 'post' | 'void';
+  phase: TransferPhase;
   pending_id: string | null;
   code: string;
   participant_id: string | null;
@@ -93,7 +96,7 @@ export interface LateEventsTable {
   kind: 'conversion' | 'refund';
   event_id: string;
   referral_id: string;
-  referral_status: string;
+  referral_status: ReferralStatus;
   payload: ColumnType<unknown, string, never>;
   received_at: CreatedAt;
 }
@@ -116,7 +119,11 @@ export interface Database {
   payout_attempts: PayoutAttemptsTable;
 }
 
+// Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.
+export type ProgramRow = Selectable<ProgramsTable>;
 export type ParticipantRow = Selectable<ParticipantsTable>;
+export type ClickRow = Selectable<ClicksTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
-export type NewLedgerTransfer = Insertable<LedgerTransfersTable>;
+export type LateEventRow = Selectable<LateEventsTable>;

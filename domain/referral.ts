@@ -122,3 +122,7 @@ export const referralViewSchema = z.object({
   workflowId: z.string(),
 });
 export type ReferralView = z.infer<typeof referralViewSchema>;
+
+/** Where a referral stands, as the ingress answers when it is attributed. */
+export const referralSummarySchema = z.object({ referralId: z.string(), referrerId: z.string(), status: referralStatusSchema, workflowId: z.string() });
+export type ReferralSummary = z.infer<typeof referralSummarySchema>;

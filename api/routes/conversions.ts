@@ -3,7 +3,8 @@
 // event for a referral that has ended (which can take no more signals) goes to Postgres instead.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { findReferralView, recordLateEvent } from '../../db/referrals.ts';
+import { recordLateEvent } from '../../db/late-events.ts';
+import { findReferralView } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import { type ConversionEvent, conversionEventSchema, type ReferralStatus, type RefundEvent, referralStatusSchema, refundEventSchema } from '../../domain/referral.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';

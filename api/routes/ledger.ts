@@ -1,37 +1,10 @@
 import { z } from 'zod';
 import { listBalances, listTransfers, summarize } from '../../db/ledger-reports.ts';
+import { balanceSchema, programSummarySchema, transferSchema } from '../../domain/ledger.ts';
 import { currencySchema } from '../../domain/money.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute } from '../route.ts';
-
-export const balanceSchema = z.object({
-  accountId: z.string(),
-  owner: z.string().describe('a participant id, or "program" for the program\'s own accounts'),
-  kind: z.enum(['rewards_expense', 'rewards_payable', 'stripe_credits']),
-  programId: z.string(),
-  currency: z.string(),
-  pending: z.number().int().describe('held, not yet earned (minor units)'),
-  posted: z.number().int(),
-  available: z.number().int().describe('posted, less what pending transfers would take out'),
-});
-
-const transferSchema = z.object({
-  transferId: z.string(),
-  phase: z.enum(['single', 'pending', 'post', 'void']),
-  code: z.string(),
-  amount: z.number().int(),
-  currency: z.string(),
-  debitAccountId: z.string(),
-  creditAccountId: z.string(),
-  pendingId: z.string().nullable(),
-  programId: z.string(),
-  participantId: z.string().nullable(),
-  referralId: z.string().nullable(),
-  rewardId: z.string().nullable(),
-  key: z.string(),
-  createdAt: z.iso.datetime(),
-});
 
 const CSV_COLUMNS = ['transferId', 'createdAt', 'programId', 'participantId', 'referralId', 'rewardId', 'code', 'phase', 'amount', 'currency', 'debitAccountId', 'creditAccountId', 'pendingId', 'key'] as const;
 
@@ -92,17 +65,7 @@ export function ledgerRoutes({ db }: ApiDeps) {
           description: 'Totals',
           schema: z.object({
             programId: z.string(),
-            totals: z.array(
-              z.object({
-                currency: z.string(),
-                pendingLiability: z.number().int(),
-                earned: z.number().int(),
-                fulfilled: z.number().int(),
-                owed: z.number().int(),
-                voided: z.number().int(),
-                reversed: z.number().int(),
-              }),
-            ),
+            totals: z.array(programSummarySchema),
           }),
         },
       },

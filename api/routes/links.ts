@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { findClick, recordClick } from '../../db/clicks.ts';
+import { recordClick } from '../../db/clicks.ts';
 import { findParticipantByCode } from '../../db/participants.ts';
 import { findProgram } from '../../db/programs.ts';
 import { codeParamSchema } from '../../domain/codes.ts';
@@ -36,16 +36,6 @@ function withAttribution(url: string | URL, code: string, clickId: string): stri
   return target.toString();
 }
 
-export function clickIsFresh(program: Program, clickedAt: Date, now = Date.now()): boolean {
-  return now - clickedAt.getTime() <= durationMs(program.attribution.cookieTtl);
-}
-
-export async function clickReferrer(deps: ApiDeps, programId: string, clickId: string) {
-  const click = await findClick(deps.db, clickId);
-  if (!click || click.program_id !== programId) throw unprocessable(`no click "${clickId}" in program "${programId}"`);
-  return click;
-}
-
 export function linkRoutes(deps: ApiDeps) {
   const { db } = deps;
   const clientIp = (req: Request) => req.ip ?? null;
@@ -68,13 +58,13 @@ export function linkRoutes(deps: ApiDeps) {
       },
       async handle({ params, query, req, res }) {
         const referrer = await findParticipantByCode(db, params.code);
-        const program = referrer ? await findProgram(db, referrer.program_id) : null;
+        const program = referrer ? await findProgram(db, referrer.programId) : null;
         if (!referrer || !program) throw notFound(`no referral code "${params.code}"`);
         const userAgent = req.get('user-agent') ?? '';
         const platform = platformOf(userAgent);
         const appUrl = platform === 'ios' ? program.landing.iosAppUrl : platform === 'android' ? program.landing.androidAppUrl : null;
         const target = appUrl ?? destination(program, query.to).toString();
-        const clickId = await recordClick(db, { programId: program.programId, participantId: referrer.id, ip: clientIp(req), userAgent, landingUrl: target });
+        const clickId = await recordClick(db, { programId: program.programId, participantId: referrer.participantId, ip: clientIp(req), userAgent, landingUrl: target });
         const location = withAttribution(target, referrer.code, clickId);
         res
           .set('Cache-Control', 'no-store')
@@ -109,8 +99,8 @@ export function linkRoutes(deps: ApiDeps) {
       responses: { 201: { description: 'The click', schema: z.object({ clickId: z.string() }) }, 422: { description: 'The code does not belong to this program' } },
       async handle({ params: { programId }, body }) {
         const referrer = await findParticipantByCode(db, body.code);
-        if (!referrer || referrer.program_id !== programId) throw unprocessable(`no referral code "${body.code}" in program "${programId}"`);
-        const clickId = await recordClick(db, { programId, participantId: referrer.id, ip: body.ip ?? null, userAgent: body.userAgent ?? null, landingUrl: body.landingUrl ?? null });
+        if (!referrer || referrer.programId !== programId) throw unprocessable(`no referral code "${body.code}" in program "${programId}"`);
+        const clickId = await recordClick(db, { programId, participantId: referrer.participantId, ip: body.ip ?? null, userAgent: body.userAgent ?? null, landingUrl: body.landingUrl ?? null });
         return { status: 201, body: { clickId } };
       },
     }),

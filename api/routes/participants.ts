@@ -1,54 +1,20 @@
 import { z } from 'zod';
 import { listBalances } from '../../db/ledger-reports.ts';
 import { CodeTakenError, enrolParticipant, findParticipant, participantCounts, updateParticipant } from '../../db/participants.ts';
-import { findProgram } from '../../db/programs.ts';
-import type { ParticipantRow } from '../../db/schema.ts';
-import { vanityCodeSchema } from '../../domain/codes.ts';
+import { balanceSchema } from '../../domain/ledger.ts';
+import { enrolmentSchema, type Participant, participantChangesSchema, participantCountsSchema, participantSchema } from '../../domain/participant.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import { externalIdSchema } from '../../domain/referral.ts';
+import { referralLink } from '../../domain/referral-link.ts';
 import type { ApiDeps } from '../deps.ts';
 import { conflict, notFound } from '../errors.ts';
+import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
-import { balanceSchema } from './ledger.ts';
-
-const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]+$`), `expected a Stripe id starting "${prefix}_"`);
-
-const enrolmentSchema = z.strictObject({
-  externalId: externalIdSchema,
-  email: z.email(),
-  name: z.string().min(1).max(200).optional(),
-  stripeCustomerId: stripeId('cus').optional(),
-  stripeAccountId: stripeId('acct').optional(),
-  code: vanityCodeSchema.optional().describe('a vanity code; one is generated when left out'),
-});
-
-const changesSchema = z
-  .strictObject({
-    email: z.email().optional(),
-    name: z.string().min(1).max(200).nullable().optional(),
-    stripeCustomerId: stripeId('cus').nullable().optional(),
-    stripeAccountId: stripeId('acct').nullable().optional(),
-  })
-  .refine((changes) => Object.keys(changes).length > 0, { message: 'give at least one field to change' });
 
 const enrolledSchema = z.object({ participantId: z.string(), code: z.string(), link: z.url() });
 
-const participantSchema = z.object({
-  participantId: z.string(),
-  programId: z.string(),
-  externalId: z.string(),
-  email: z.string(),
-  name: z.string().nullable(),
-  stripeCustomerId: z.string().nullable(),
-  stripeAccountId: z.string().nullable(),
-  code: z.string(),
-  link: z.url(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
-
 const participantDetailSchema = participantSchema.extend({
-  counts: z.object({ clicks: z.number().int(), referrals: z.number().int(), conversions: z.number().int(), rewards: z.number().int() }),
+  counts: participantCountsSchema,
   balances: z.array(balanceSchema),
 });
 
@@ -56,20 +22,9 @@ const programParams = z.object({ programId: programIdSchema });
 const participantParams = programParams.extend({ externalId: externalIdSchema });
 
 export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
-  const link = (code: string) => `${publicBaseUrl}/r/${encodeURIComponent(code)}`;
-  const view = (row: ParticipantRow) => ({
-    participantId: row.id,
-    programId: row.program_id,
-    externalId: row.external_id,
-    email: row.email,
-    name: row.name,
-    stripeCustomerId: row.stripe_customer_id,
-    stripeAccountId: row.stripe_account_id,
-    code: row.code,
-    link: link(row.code),
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  });
+  const link = (code: string) => referralLink(publicBaseUrl, code);
+  // The link goes before the timestamps, where the answer has always had it.
+  const view = ({ createdAt, updatedAt, ...participant }: Participant) => ({ ...participant, link: link(participant.code), createdAt, updatedAt });
 
   return [
     defineRoute({
@@ -87,10 +42,10 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
         409: { description: 'The vanity code is taken' },
       },
       async handle({ params: { programId }, body }) {
-        if (!(await findProgram(db, programId))) throw notFound(`no program "${programId}"`);
+        await requireProgram(db, programId);
         try {
           const { participant, created } = await enrolParticipant(db, { programId, ...body });
-          return { status: created ? 201 : 200, body: { participantId: participant.id, code: participant.code, link: link(participant.code) } };
+          return { status: created ? 201 : 200, body: { participantId: participant.participantId, code: participant.code, link: link(participant.code) } };
         } catch (error) {
           if (error instanceof CodeTakenError) throw conflict(`${error.message}; choose another`);
           throw error;
@@ -108,7 +63,7 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
       async handle({ params: { programId, externalId } }) {
         const participant = await findParticipant(db, programId, externalId);
         if (!participant) throw notFound(`no participant "${externalId}" in program "${programId}"`);
-        const [counts, balances] = await Promise.all([participantCounts(db, participant.id), listBalances(db, { participantId: participant.id })]);
+        const [counts, balances] = await Promise.all([participantCounts(db, participant.participantId), listBalances(db, { participantId: participant.participantId })]);
         return { status: 200, body: { ...view(participant), counts, balances } };
       },
     }),
@@ -119,7 +74,7 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
       tag: 'Participants',
       access: ['ingest', 'ops'],
       params: participantParams,
-      body: changesSchema,
+      body: participantChangesSchema,
       responses: { 200: { description: 'The changed participant', schema: participantSchema }, 404: { description: 'No such participant' } },
       async handle({ params: { programId, externalId }, body }) {
         const participant = await updateParticipant(db, programId, externalId, body);

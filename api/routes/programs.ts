@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { findProgram, saveProgram } from '../../db/programs.ts';
+import { saveProgram } from '../../db/programs.ts';
 import { programIdSchema, programInputSchema, programSchema, unsupportedTerms } from '../../domain/program.ts';
 import type { ApiDeps } from '../deps.ts';
-import { notFound, unprocessable } from '../errors.ts';
+import { unprocessable } from '../errors.ts';
+import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
 
 const params = z.object({ programId: programIdSchema });
@@ -41,9 +42,7 @@ export function programRoutes({ db }: ApiDeps) {
       params,
       responses: { 200: { description: 'The program', schema: programSchema }, 404: { description: 'No such program' } },
       async handle({ params: { programId } }) {
-        const program = await findProgram(db, programId);
-        if (!program) throw notFound(`no program "${programId}"`);
-        return { status: 200, body: program };
+        return { status: 200, body: await requireProgram(db, programId) };
       },
     }),
   ];

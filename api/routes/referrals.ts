@@ -1,25 +1,13 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { findParticipantByCode, findParticipantById } from '../../db/participants.ts';
-import { findProgram } from '../../db/programs.ts';
-import { findReferralView, listReferralViews } from '../../db/referrals.ts';
-import { codeParamSchema } from '../../domain/codes.ts';
-import { type Program, programIdSchema, termsOf } from '../../domain/program.ts';
-import { refereeSchema, referralStatusSchema, referralViewSchema } from '../../domain/referral.ts';
-import { referralIdFor } from '../../domain/referral-id.ts';
-import { cancelUpdate, reattributeUpdate, type ReferralInput, type Referrer, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
-import { programIdKey, referralCodeKey, referralStatusKey, referrerIdKey } from '../../workflows/search-attributes.ts';
+import { listReferralViews } from '../../db/referrals.ts';
+import { programIdSchema } from '../../domain/program.ts';
+import { referralStatusSchema, referralSummarySchema, referralViewSchema } from '../../domain/referral.ts';
+import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
+import { attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError, notFound, unprocessable } from '../errors.ts';
-import { describeReferral, readReferral, type ReferralSummary, updateReferral } from '../referral-workflows.ts';
+import { readReferral, updateReferral } from '../referral-workflows.ts';
 import { defineRoute, temporalUnavailable } from '../route.ts';
-import { clickIsFresh, clickReferrer } from './links.ts';
 
-const attributionSchema = z
-  .strictObject({ code: codeParamSchema.optional(), clickId: z.string().min(1).max(64).optional(), referee: refereeSchema })
-  .refine((body) => (body.code === undefined) !== (body.clickId === undefined), { message: 'give either "code" or "clickId"' });
-
-const summarySchema = z.object({ referralId: z.string(), referrerId: z.string(), status: referralStatusSchema, workflowId: z.string() });
 const referralParams = z.object({ referralId: z.string().regex(/^ref_[A-Za-z0-9_-]{1,64}$/, 'expected a referral id, "ref_…"') });
 const accepted = z.object({ referralId: z.string(), status: referralStatusSchema });
 
@@ -35,42 +23,7 @@ const cursorSchema = z
   });
 
 export function referralRoutes(deps: ApiDeps) {
-  const { db, temporal } = deps;
-
-  async function referrerFor(program: Program, body: z.output<typeof attributionSchema>): Promise<{ referrer: Referrer; clickId: string | null }> {
-    if (body.clickId !== undefined) {
-      const click = await clickReferrer(deps, program.programId, body.clickId);
-      if (!clickIsFresh(program, click.created_at)) throw unprocessable(`click "${body.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
-      const participant = await findParticipantById(db, click.participant_id);
-      if (!participant) throw unprocessable(`the participant behind click "${body.clickId}" no longer exists`);
-      return { referrer: { participantId: participant.id, externalId: participant.external_id, code: participant.code }, clickId: click.id };
-    }
-    const participant = await findParticipantByCode(db, body.code ?? '');
-    if (!participant || participant.program_id !== program.programId) throw unprocessable(`no referral code "${body.code}" in program "${program.programId}"`);
-    return { referrer: { participantId: participant.id, externalId: participant.external_id, code: participant.code }, clickId: null };
-  }
-
-  /** An existing referral answers as it stands; under last touch an unconverted one moves to the new referrer. */
-  async function existing(program: Program, referralId: string, attribution: { referrer: Referrer; clickId: string | null }): Promise<ReferralSummary> {
-    const described = await describeReferral(deps, referralId);
-    if (!described) {
-      // Past Temporal's retention only the projection remembers the referral.
-      const view = await findReferralView(db, referralId);
-      if (!view) throw notFound(`no referral "${referralId}"`);
-      return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
-    }
-    const { running, ...summary } = described;
-    const movable = running && program.attribution.model === 'last_touch' && summary.status === 'pending_conversion' && summary.referrerId !== attribution.referrer.participantId;
-    if (!movable) return summary;
-    try {
-      const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reattributeUpdate, { args: [attribution] }));
-      return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
-    } catch (error) {
-      // It converted a moment ago: it stays with its referrer.
-      if (error instanceof ApiError && error.status === 409) return summary;
-      throw error;
-    }
-  }
+  const { db } = deps;
 
   return [
     defineRoute({
@@ -81,43 +34,17 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Referrals',
       access: ['ingest'],
       params: z.object({ programId: programIdSchema }),
-      body: attributionSchema,
+      body: attributionRequestSchema,
       responses: {
-        200: { description: 'The referee was already referred', schema: summarySchema },
-        201: { description: 'The referral started', schema: summarySchema },
+        200: { description: 'The referee was already referred', schema: referralSummarySchema },
+        201: { description: 'The referral started', schema: referralSummarySchema },
         404: { description: 'No such program' },
         422: { description: 'Unknown or expired code or click' },
         503: temporalUnavailable,
       },
       async handle({ params: { programId }, body }) {
-        const program = await findProgram(db, programId);
-        if (!program) throw notFound(`no program "${programId}"`);
-        const attribution = await referrerFor(program, body);
-        const referralId = referralIdFor(programId, body.referee.externalId);
-        const input: ReferralInput = { referralId, terms: termsOf(program), referee: body.referee, ...attribution };
-        // Temporal refuses a second referral for the referee while it remembers the first; the
-        // projection remembers it for good, so a referee is referred once per program.
-        if (await findReferralView(db, referralId)) return { status: 200, body: await existing(program, referralId, attribution) };
-        try {
-          await temporal.workflow.start('referralWorkflow', {
-            workflowId: referralId,
-            taskQueue: deps.taskQueue,
-            args: [input],
-            // A referee is referred once per program, even after that referral has ended.
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            workflowIdConflictPolicy: 'FAIL',
-            typedSearchAttributes: [
-              { key: referralStatusKey, value: 'pending_conversion' },
-              { key: programIdKey, value: programId },
-              { key: referrerIdKey, value: attribution.referrer.participantId },
-              { key: referralCodeKey, value: attribution.referrer.code },
-            ],
-          });
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-          return { status: 200, body: await existing(program, referralId, attribution) };
-        }
-        return { status: 201, body: { referralId, referrerId: attribution.referrer.participantId, status: 'pending_conversion', workflowId: referralId } };
+        const { created, summary } = await attributeReferee(deps, programId, body);
+        return { status: created ? 201 : 200, body: summary };
       },
     }),
     defineRoute({

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
+import { pingDb } from '../../db/connect.ts';
 import type { ApiDeps } from '../deps.ts';
 import { docsPage } from '../docs-page.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -41,7 +41,7 @@ export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () =>
       responses: { 200: { description: 'Ready', schema: readiness }, 503: { description: 'Not ready', schema: readiness, contentType: 'application/json' } },
       async handle() {
         const [database, temporal] = await Promise.all([
-          healthOf('database', () => sql`select 1`.execute(deps.db), deps),
+          healthOf('database', () => pingDb(deps.db), deps),
           healthOf('temporal', () => deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})), deps),
         ]);
         const ready = database === 'ok' && temporal === 'ok';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { lateEventsOf } from '../../db/late-events.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -117,8 +118,8 @@ describe('a referral over HTTP', () => {
     const late = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: lateEvent });
     expect(late).toMatchObject({ status: 202, body: { attributed: true, referralId, status: 'voided' } });
     await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: lateEvent });
-    const kept = await stack.db.selectFrom('late_events').selectAll().where('referral_id', '=', referralId).execute();
-    expect(kept).toEqual([expect.objectContaining({ kind: 'conversion', event_id: 'evt_late', referral_status: 'voided', payload: lateEvent })]);
+    const kept = await lateEventsOf(stack.db, referralId);
+    expect(kept).toEqual([expect.objectContaining({ kind: 'conversion', eventId: 'evt_late', referralStatus: 'voided', payload: lateEvent })]);
   });
 });
 
