@@ -14,7 +14,7 @@ import { type Program, termsOf } from '../domain/program.ts';
 import { refereeSchema, type ReferralSummary } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { reattributeUpdate, type ReferralInput, type Referrer } from '../workflows/definitions.ts';
-import { programIdKey, referralCodeKey, referralStatusKey, referrerIdKey } from '../workflows/search-attributes.ts';
+import { referralSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, notFound, unprocessable } from './errors.ts';
 import { describeReferral, updateReferral } from './referral-workflows.ts';
@@ -89,12 +89,14 @@ async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<boole
       // A referee is referred once per program, even after that referral has ended.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: [
-        { key: referralStatusKey, value: 'pending_conversion' },
-        { key: programIdKey, value: input.terms.programId },
-        { key: referrerIdKey, value: input.referrer.participantId },
-        { key: referralCodeKey, value: input.referrer.code },
-      ],
+      typedSearchAttributes: referralSearchAttributes({ status: 'pending_conversion', programId: input.terms.programId, referrer: input.referrer }),
+      // What the Web UI's list and the workflow's page show without opening its input; no personal data.
+      staticSummary: `Referral in ${input.terms.programId} by code ${input.referrer.code}`,
+      staticDetails: [
+        `**Program** ${input.terms.programId}, version ${input.terms.version}`,
+        `**Referrer** ${input.referrer.participantId} (code ${input.referrer.code})`,
+        `**Attribution** ${input.clickId ? `click ${input.clickId}` : 'code'}, ${input.terms.attribution.model.replace('_', ' ')}`,
+      ].join('\n'),
     });
     return true;
   } catch (error) {

@@ -27,6 +27,12 @@ describe('a referral over HTTP', () => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ referralId: expect.stringMatching(/^ref_/), referrerId: referrer.participantId, status: 'pending_conversion', workflowId: created.body.referralId });
     const { referralId } = created.body;
+    // Ops see which program and code a referral is for in the Web UI's list, and never the referee's email.
+    const described = await stack.temporal.workflow.getHandle(referralId).describe();
+    expect(await described.staticSummary()).toBe(`Referral in ${programId} by code ${referrer.code}`);
+    expect(await described.staticDetails()).toBe(
+      [`**Program** ${programId}, version 1`, `**Referrer** ${referrer.participantId} (code ${referrer.code})`, `**Attribution** click ${clickId}, first touch`].join('\n'),
+    );
 
     const conversion = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId, 'evt_order_1', 5000) });
     expect(conversion.status).toBe(202);
