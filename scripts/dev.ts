@@ -12,12 +12,12 @@ import path from 'node:path';
 import { createApp } from '../api/app.ts';
 import { connectDb, migrateToLatest } from '../db/connect.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { type Config, loadConfig } from '../workers/config.ts';
-import { createLogger } from '../workers/logger.ts';
-import { createReferralWorker } from '../workers/referral-worker.ts';
-import { ensureSearchAttributes } from '../workers/search-attributes.ts';
-import { activitiesFor } from '../workers/services.ts';
-import { installTemporalLogging } from '../workers/temporal-logger.ts';
+import { type Config, loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { createReferralWorker } from '../runtime/referral-worker.ts';
+import { ensureSearchAttributes } from '../runtime/search-attributes.ts';
+import { activitiesFor } from '../runtime/services.ts';
+import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { temporalCli } from './temporal-executables.ts';
 
 const config = loadConfig();

@@ -1,4 +1,4 @@
-// Entry point of an API process: `node workers/api.ts`. Serves the HTTP API on PORT.
+// Entry point of an API process: `node runtime/api.ts`. Serves the HTTP API on PORT.
 import { Client, Connection } from '@temporalio/client';
 import { once } from 'node:events';
 import { createApp } from '../api/app.ts';

@@ -1,4 +1,4 @@
-// Entry point of a worker process: `node workers/worker.ts`. Configuration comes from the environment
+// Entry point of a worker process: `node runtime/worker.ts`. Configuration comes from the environment
 // (see README); SIGINT or SIGTERM lets running activities finish, then exits.
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
