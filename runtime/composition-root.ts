@@ -2,13 +2,14 @@
 // worker and API processes, `npm start`, the bench and the integration tests all start from these
 // functions, so each entry point only chooses which parts to run and how to stop them.
 import { Client, Connection } from '@temporalio/client';
+import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
 import { type Db, connectDb, migrateToLatest } from '../db/connect.ts';
-import type { Config } from './config.ts';
+import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { createReferralWorker } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { activitiesFor } from './services.ts';
@@ -19,8 +20,33 @@ export interface TemporalConnectionOptions {
   connectionOptions: Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'> & { address: string };
 }
 
+/** The profile Temporal's environment configuration resolves: TEMPORAL_CONFIG_FILE's, overridden by the variables. */
+function temporalProfile(config: Config): ClientConfigProfile {
+  const overrideEnvVars = Object.fromEntries(envconfigVariables.flatMap((name) => (config[name] === undefined ? [] : [[name, config[name]]])));
+  try {
+    return loadClientConfigProfile({
+      ...(config.TEMPORAL_CONFIG_FILE ? { configSource: { path: config.TEMPORAL_CONFIG_FILE }, profile: config.TEMPORAL_PROFILE } : { disableFile: true }),
+      overrideEnvVars,
+    });
+  } catch (error) {
+    throw invalidConfiguration([{ variable: 'TEMPORAL_CONFIG_FILE', message: error instanceof Error ? error.message : String(error) }]);
+  }
+}
+
+/**
+ * Resolves the Temporal connection: address (else localhost:7233), namespace (else "default"), TLS
+ * (on with TEMPORAL_TLS, a certificate or an API key), mTLS and the API key. The API's client and the
+ * worker's native connection both connect with what this returns.
+ */
 export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
-  return { namespace: config.TEMPORAL_NAMESPACE, connectionOptions: { address: config.TEMPORAL_ADDRESS ?? 'localhost:7233' } };
+  const profile = temporalProfile(config);
+  // envconfig would drop a certificate without its key, or a key without its certificate, silently.
+  if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) {
+    const missing = profile.tls?.clientCert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH or _DATA' : 'TEMPORAL_TLS_CLIENT_CERT_PATH or _DATA';
+    throw invalidConfiguration([{ variable: missing, message: 'unset; mTLS needs the client certificate and its key together' }]);
+  }
+  const { namespace, connectionOptions: { address, tls, apiKey, metadata } } = toClientOptions(profile);
+  return { namespace: namespace ?? 'default', connectionOptions: { address: address ?? 'localhost:7233', tls, apiKey, metadata } };
 }
 
 /** Connects to Postgres and brings the schema up to date (safe from several processes at once). */

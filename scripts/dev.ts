@@ -1,6 +1,7 @@
 // `npm start`: the whole engine on one machine. Embedded Postgres and a Temporal dev server (with its
-// Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL or
-// TEMPORAL_ADDRESS use your own instead. Then migrations, one worker and the API. Ctrl-C stops it all.
+// Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL, and
+// TEMPORAL_ADDRESS or TEMPORAL_CONFIG_FILE, use your own instead. Then migrations, one worker and the
+// API. Ctrl-C stops it all.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'dev');
 installTemporalLogging(log, { handleSignals: false });
 const dataDir = path.resolve(config.DATA_DIR);
+const ownTemporal = config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : config.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : null;
 await mkdir(dataDir, { recursive: true });
 await chmod(dataDir, 0o755);
 
@@ -63,9 +65,9 @@ async function database(): Promise<string> {
   return postgres.url;
 }
 
-/** The Temporal server: your own (TEMPORAL_ADDRESS), else a dev server under DATA_DIR that the configuration is pointed at. */
+/** The Temporal server: your own, else a dev server under DATA_DIR that the configuration is pointed at. */
 async function temporalServer(): Promise<{ config: Config; uiUrl: string | null }> {
-  if (config.TEMPORAL_ADDRESS) return { config, uiUrl: null };
+  if (ownTemporal) return { config, uiUrl: null };
   log.info({ dbFile: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT }, 'starting the Temporal dev server');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -119,7 +121,7 @@ try {
       `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
       `  Temporal UI    ${server.uiUrl ?? `your own, at ${temporalConnectionOptions(server.config).connectionOptions.address}`}`,
       `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
-      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : path.join(config.DATA_DIR, 'temporal.sqlite')}`,
+      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
