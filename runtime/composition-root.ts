@@ -81,8 +81,8 @@ export interface WorkerDeps {
 }
 
 /**
- * The referral worker, ready to run: the namespace is given whichever search attributes it lacks, and
- * the activities the reward provider and CRM the configuration names.
+ * The referral worker, ready to run. The namespace first gets whichever search attributes it lacks;
+ * the activities get the reward provider and the CRM the configuration names.
  */
 export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<Worker> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
