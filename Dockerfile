@@ -11,10 +11,10 @@ COPY activities ./activities
 COPY api ./api
 COPY db ./db
 COPY domain ./domain
-COPY workers ./workers
+COPY runtime ./runtime
 COPY workflows ./workflows
 
 USER node
 EXPOSE 3000
 # Node 24 runs the TypeScript sources directly (type stripping); there is no build step.
-CMD ["node", "workers/api.ts"]
+CMD ["node", "runtime/api.ts"]

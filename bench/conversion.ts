@@ -3,25 +3,19 @@
 //   1. POST /conversions, against a bare Temporal signal to the same kind of workflow;
 //   2. conversion to `rewarded` with no holding period, against signal-to-completion of a workflow
 //      that does nothing else.
-import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import { createApp } from '../api/app.ts';
-import { createActivities } from '../activities/index.ts';
-import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
-import { connectDb, migrateToLatest } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
+import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } from '../runtime/composition-root.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
-import { createReferralWorker } from '../workers/referral-worker.ts';
-import { ensureSearchAttributes } from '../workers/search-attributes.ts';
-import { stripeClient } from '../workers/services.ts';
-import { installTemporalLogging } from '../workers/temporal-logger.ts';
 import { conversionSignal } from '../workflows/definitions.ts';
 import { FakeStripe } from '../test/support/fake-stripe.ts';
 import { freePort } from '../test/support/free-port.ts';
@@ -29,7 +23,7 @@ import { programInput } from '../test/support/program-fixtures.ts';
 import { finish, finishOnSignal } from './baseline-workflow.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-const log = pino({ level: 'warn' });
+const log = createLogger('warn', 'bench');
 installTemporalLogging(log);
 
 function stats(samples: number[]) {
@@ -52,30 +46,28 @@ const [postgres, env, stripe, port] = await Promise.all([
   new FakeStripe().start(),
   freePort(),
 ]);
-const db = connectDb(postgres.url);
-await migrateToLatest(db);
-const connection = await Connection.connect({ address: env.address });
-await ensureSearchAttributes(connection, 'default');
-const temporal = new Client({ connection });
-const nativeConnection = await NativeConnection.connect({ address: env.address });
-
-const rewards = stripeCreditProvider(stripeClient('sk_test_bench', stripe.url), db);
-const referralWorker = await createReferralWorker({
-  connection: nativeConnection,
-  namespace: 'default',
-  taskQueue: 'bench-referrals',
-  activities: createActivities({ db, rewards, crm: null, publicBaseUrl: `http://127.0.0.1:${port}`, log }),
+const adminKey = 'bench-admin-key-of-sufficient-length';
+const config = loadConfig({
+  DATABASE_URL: postgres.url,
+  TEMPORAL_ADDRESS: env.address,
+  TEMPORAL_TASK_QUEUE: 'bench-referrals',
+  PORT: String(port),
+  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  ADMIN_API_KEY: adminKey,
+  STRIPE_SECRET_KEY: 'sk_test_bench',
+  STRIPE_API_BASE: stripe.url,
 });
+const db = await openDatabase(postgres.url, log);
+const temporal = await connectTemporal(config);
+const nativeConnection = await connectWorker(config);
+const referralWorker = await createWorker({ config, db, log, temporal, connection: nativeConnection });
 const baselineWorker = await Worker.create({
   connection: nativeConnection,
   taskQueue: 'bench-baseline',
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
 });
 const running = Promise.all([referralWorker.run(), baselineWorker.run()]);
-
-const adminKey = 'bench-admin-key-of-sufficient-length';
-const app = createApp({ db, temporal, taskQueue: 'bench-referrals', publicBaseUrl: `http://127.0.0.1:${port}`, adminApiKey: adminKey, log });
-const server = app.listen(port);
+const server = await startApi({ config, db, log, temporal, adminApiKey: adminKey });
 const api = async (method: string, route: string, body?: unknown) => {
   const response = await fetch(`http://127.0.0.1:${port}${route}`, {
     method,
@@ -143,7 +135,7 @@ try {
   referralWorker.shutdown();
   baselineWorker.shutdown();
   await running;
-  await Promise.all([nativeConnection.close(), connection.close()]);
+  await Promise.all([nativeConnection.close(), temporal.connection.close()]);
   await db.destroy();
   await Promise.all([env.teardown(), postgres.stop(), stripe.close()]);
   await rm(dir, { recursive: true, force: true });

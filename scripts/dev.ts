@@ -1,29 +1,24 @@
 // `npm start`: the whole engine on one machine. Embedded Postgres and a Temporal dev server (with its
-// Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL or
-// TEMPORAL_ADDRESS use your own instead. Then migrations, one worker and the API. Ctrl-C stops it all.
-import { Client, Connection } from '@temporalio/client';
+// Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL, and
+// TEMPORAL_ADDRESS or TEMPORAL_CONFIG_FILE, use your own instead. Then migrations, one worker and the
+// API. Ctrl-C stops it all.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { createApp } from '../api/app.ts';
-import { connectDb, migrateToLatest } from '../db/connect.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { type Config, loadConfig } from '../workers/config.ts';
-import { createLogger } from '../workers/logger.ts';
-import { createReferralWorker } from '../workers/referral-worker.ts';
-import { ensureSearchAttributes } from '../workers/search-attributes.ts';
-import { activitiesFor } from '../workers/services.ts';
-import { installTemporalLogging } from '../workers/temporal-logger.ts';
+import { connectTemporal, connectWorker, createWorker, openDatabase, startApi, temporalConnectionOptions } from '../runtime/composition-root.ts';
+import { type Config, loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { temporalCli } from './temporal-executables.ts';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL, 'dev');
 installTemporalLogging(log, { handleSignals: false });
 const dataDir = path.resolve(config.DATA_DIR);
+const ownTemporal = config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : config.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : null;
 await mkdir(dataDir, { recursive: true });
 await chmod(dataDir, 0o755);
 
@@ -70,46 +65,38 @@ async function database(): Promise<string> {
   return postgres.url;
 }
 
-async function temporal(): Promise<{ address: string; uiUrl: string | null }> {
-  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS, uiUrl: null };
+/** The Temporal server: your own, else a dev server under DATA_DIR that the configuration is pointed at. */
+async function temporalServer(): Promise<{ config: Config; uiUrl: string | null }> {
+  if (ownTemporal) return { config, uiUrl: null };
   log.info({ dbFile: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT }, 'starting the Temporal dev server');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: temporalCli(),
       dbFilename: path.join(dataDir, 'temporal.sqlite'),
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: temporalConnectionOptions(config).namespace,
       port: config.TEMPORAL_PORT,
       ui: true,
       uiPort: config.TEMPORAL_UI_PORT,
     },
   });
   onStop('Temporal dev server', () => env.teardown());
-  return { address: env.address, uiUrl: `http://localhost:${config.TEMPORAL_UI_PORT}` };
+  return { config: { ...config, TEMPORAL_ADDRESS: env.address }, uiUrl: `http://localhost:${config.TEMPORAL_UI_PORT}` };
 }
 
 try {
   // Both start at once; if one fails, the other has still registered its stop before stopAll runs.
-  const [postgresStarted, temporalStarted] = await Promise.allSettled([database(), temporal()]);
+  const [postgresStarted, temporalStarted] = await Promise.allSettled([database(), temporalServer()]);
   if (postgresStarted.status === 'rejected') throw postgresStarted.reason;
   if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
-  const databaseUrl = postgresStarted.value;
   const server = temporalStarted.value;
-  const db = connectDb(databaseUrl, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
+  const db = await openDatabase(postgresStarted.value, log);
   onStop('database pool', () => db.destroy());
-  await migrateToLatest(db);
 
-  const connection = await Connection.connect({ address: server.address });
-  onStop('Temporal client', () => connection.close());
-  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  onStop('worker connection', () => nativeConnection.close());
-  const worker = await createReferralWorker({
-    connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: activitiesFor(config, db, log),
-  });
+  const temporal = await connectTemporal(server.config);
+  onStop('Temporal client', () => temporal.connection.close());
+  const connection = await connectWorker(server.config);
+  onStop('worker connection', () => connection.close());
+  const worker = await createWorker({ config: server.config, db, log, temporal, connection });
   const running = worker.run();
   running.catch(async (error: unknown) => {
     if (stopping) return;
@@ -124,14 +111,7 @@ try {
   });
 
   const admin = await adminKey(config);
-  const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp(
-    { db, temporal: temporalClient, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl: config.publicBaseUrl, adminApiKey: admin.key, log },
-    { trustProxy: config.TRUST_PROXY },
-  );
-  const http: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.PORT, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
+  const http = await startApi({ config: server.config, db, log, temporal, adminApiKey: admin.key });
   onStop('API', () => new Promise((resolve) => http.close(resolve)));
 
   process.stdout.write(
@@ -139,9 +119,9 @@ try {
       '',
       'Referral engine is running.',
       `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
-      `  Temporal UI    ${server.uiUrl ?? `your own, at ${server.address}`}`,
+      `  Temporal UI    ${server.uiUrl ?? `your own, at ${temporalConnectionOptions(server.config).connectionOptions.address}`}`,
       `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
-      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : path.join(config.DATA_DIR, 'temporal.sqlite')}`,
+      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',

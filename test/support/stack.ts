@@ -2,14 +2,15 @@
 // database of this file's own on the shared cluster) and the shared Temporal dev server, with the
 // real Stripe and HubSpot clients pointed at stateful fakes.
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { pino } from 'pino';
-import { createApp } from '../../api/app.ts';
 import type { Db } from '../../db/connect.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
+import { connectTemporal, startApi } from '../../runtime/composition-root.ts';
+import { loadConfig } from '../../runtime/config.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { FakeHubSpot } from './fake-hubspot.ts';
 import { FakeStripe } from './fake-stripe.ts';
@@ -40,7 +41,6 @@ export class Stack {
   worker!: WorkerProcess;
   private database!: TestDatabase;
   private server!: Server;
-  private connection!: Connection;
 
   private readonly withStripe: boolean;
 
@@ -56,29 +56,30 @@ export class Stack {
     this.database = database;
     this.db = database.db;
     this.api = `http://127.0.0.1:${port}`;
-    this.connection = await Connection.connect({ address });
-    this.temporal = new Client({ connection: this.connection });
-    const app = createApp({ db: this.db, temporal: this.temporal, taskQueue: this.taskQueue, publicBaseUrl: this.api, adminApiKey: this.adminKey, log: pino({ level: 'silent' }) });
-    await new Promise<void>((resolve) => {
-      this.server = app.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.worker = new WorkerProcess({
+    // One environment for both halves: the API here, in process, and the worker as a child process.
+    const env = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
+      PORT: String(port),
       PUBLIC_BASE_URL: this.api,
+      ADMIN_API_KEY: this.adminKey,
       LOG_LEVEL: 'info',
       ...(withStripe ? { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_API_BASE: this.stripe.url } : { STRIPE_SECRET_KEY: '' }),
       HUBSPOT_ACCESS_TOKEN: 'hubspot-test-token',
       HUBSPOT_API_BASE: this.hubspot.url,
-    });
+    };
+    const config = loadConfig(env);
+    this.temporal = await connectTemporal(config);
+    this.server = await startApi({ config, db: this.db, log: createLogger('silent', 'api'), temporal: this.temporal, adminApiKey: this.adminKey }, { host: '127.0.0.1' });
+    this.worker = new WorkerProcess(env);
     await this.worker.start();
   }
 
   async stop(): Promise<void> {
     await this.worker?.stop();
     await new Promise((resolve) => this.server?.close(resolve));
-    await this.connection?.close();
+    await this.temporal?.connection.close();
     await Promise.all([this.database?.close(), this.stripe.close(), this.hubspot.close()]);
   }
 

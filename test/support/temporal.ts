@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fileURLToPath } from 'node:url';
 import { temporalTestServer } from '../../scripts/temporal-executables.ts';
-import { registerSearchAttributes } from '../../workers/search-attributes.ts';
+import { registerSearchAttributes } from '../../runtime/search-attributes.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));

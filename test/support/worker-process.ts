@@ -1,9 +1,9 @@
-// The real worker entry point (workers/worker.ts) as a child process, so a test can kill it outright.
+// The real worker entry point (runtime/worker.ts) as a child process, so a test can kill it outright.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const entry = fileURLToPath(new URL('../../workers/worker.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../runtime/worker.ts', import.meta.url));
 
 export class WorkerProcess {
   private child: ChildProcess | null = null;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../runtime/config.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,7 +65,7 @@ describe('the Dockerfile', () => {
   it('copies every file the API and worker import', () => {
     const copied = [...dockerfile.matchAll(/^COPY (\w+) /gm)].map((match) => match[1]);
     const needed = new Set<string>();
-    for (const entry of ['workers/api.ts', 'workers/worker.ts']) {
+    for (const entry of ['runtime/api.ts', 'runtime/worker.ts']) {
       for (const file of importedFiles(path.join(root, entry))) needed.add(path.relative(root, file).split(path.sep)[0] ?? '');
     }
     expect([...needed].sort()).toEqual(copied.sort());

@@ -9,7 +9,7 @@ import type { RewardProvider } from '../activities/reward-provider.ts';
 import type { Db } from '../db/connect.ts';
 import type { Config } from './config.ts';
 
-export function stripeClient(secretKey: string, apiBase?: string): Stripe {
+function stripeClient(secretKey: string, apiBase?: string): Stripe {
   const base = apiBase ? new URL(apiBase) : null;
   return new Stripe(secretKey, {
     maxNetworkRetries: 2,
