@@ -21,5 +21,5 @@ export default async function globalSetup(): Promise<void> {
   ]);
   process.env.TEST_DATABASE_URL = postgres.url;
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
-  Object.assign(globalThis, { testStack: { postgres, temporal } });
+  Object.assign(globalThis, { testStack: { dir, postgres, temporal } });
 }
