@@ -3,6 +3,7 @@ import express from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -60,6 +61,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   ];
   routes.push(...systemRoutes(deps, metrics, () => routes));
   mountRoutes(app, routes, authorizer);
+  // The files /docs loads; not part of the API, so not in /openapi.json.
+  app.use('/docs/assets', docsAssets());
 
   app.use((req, _res, next) => next(notFound(`no endpoint ${req.method} ${req.path}; see /docs`)));
   app.use(errorHandler(deps.log));

@@ -15,6 +15,7 @@ import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } 
 import { loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
+import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
 import { conversionSignal } from '../workflows/definitions.ts';
 import { FakeStripe } from '../test/support/fake-stripe.ts';
@@ -41,7 +42,7 @@ async function time(action: () => Promise<unknown>): Promise<number> {
 const dir = await mkdtemp(path.join(tmpdir(), 'referral-bench-'));
 await chmod(dir, 0o755);
 const [postgres, env, stripe, port] = await Promise.all([
-  freePort().then((pgPort) => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, ephemeral: true })),
+  Promise.all([freePort(), postgresExecutables()]).then(([pgPort, executables]) => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, executables, ephemeral: true })),
   TestWorkflowEnvironment.createLocal({ server: { executable: temporalCli(), log: { format: 'pretty', level: 'error' } } }),
   new FakeStripe().start(),
   freePort(),

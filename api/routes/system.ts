@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { pingDb } from '../../db/connect.ts';
 import type { ApiDeps } from '../deps.ts';
-import { docsPage } from '../docs-page.ts';
+import { docsContentSecurityPolicy, docsPage } from '../docs.ts';
 import { openApiDocument } from '../openapi.ts';
 import { type AnyRoute, defineRoute } from '../route.ts';
 
@@ -17,7 +17,7 @@ async function healthOf(name: string, check: () => Promise<unknown>, deps: ApiDe
   }
 }
 
-/** The system routes; `documented` is every route of the API, these included, for /openapi.json and /docs. */
+/** The system routes; `documented` is every route of the API, these included, for /openapi.json. */
 export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () => AnyRoute[]) {
   const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }) });
   return [
@@ -73,12 +73,12 @@ export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () =>
     defineRoute({
       method: 'get',
       path: '/docs',
-      summary: 'This API, as a page to read',
+      summary: 'This API, as a page to read and try out (Swagger UI over /openapi.json)',
       tag: 'System',
       access: 'public',
       responses: { 200: { description: 'HTML', contentType: 'text/html', schema: z.string() } },
       async handle({ res }) {
-        res.type('html').send(docsPage(documented()));
+        res.set('content-security-policy', docsContentSecurityPolicy).type('html').send(docsPage);
       },
     }),
   ];

@@ -166,7 +166,7 @@ describe('the system endpoints', () => {
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
   });
 
-  it('describe in /openapi.json every operation of the HTTP contract, and serve /docs', async () => {
+  it('describe in /openapi.json every operation of the HTTP contract', async () => {
     const { body } = await stack.call('GET', '/openapi.json', { key: null });
     const operations = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(
@@ -205,7 +205,28 @@ describe('the system endpoints', () => {
     expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '503']);
     expect(conversions.responses['400'].content['application/problem+json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);
     expect(Object.keys(body.paths['/healthz'].get.responses)).toEqual(['200']);
+  });
+
+  it('serve /docs: Swagger UI over /openapi.json, every file from our own origin, no inline script', async () => {
     const docs = await stack.call('GET', '/docs', { key: null });
-    expect(docs.body).toContain('POST /v1/programs/:programId/conversions');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(docs.headers.get('content-security-policy')).toContain("script-src 'self';");
+    const scripts = [...(docs.body as string).matchAll(/<script\b[^>]*>/g)].map(([tag]) => /src="([^"]+)"/.exec(tag)?.[1]);
+    expect(scripts).toEqual(['/docs/assets/swagger-ui-bundle.js', '/docs/assets/init.js']);
+    expect(docs.body).toContain('<link rel="stylesheet" href="/docs/assets/swagger-ui.css">');
+
+    for (const src of scripts) {
+      const script = await stack.call('GET', src as string, { key: null });
+      expect(script).toMatchObject({ status: 200, body: expect.any(String) });
+      expect(script.headers.get('content-type')).toMatch(/^(text|application)\/javascript/);
+    }
+    expect((await stack.call('GET', '/docs/assets/swagger-ui-bundle.js', { key: null })).body).toContain('SwaggerUIBundle');
+    const init = await stack.call('GET', '/docs/assets/init.js', { key: null });
+    expect(init.body).toMatch(/SwaggerUIBundle\(\{[^}]*url: '\/openapi\.json'/);
+    const stylesheet = await stack.call('GET', '/docs/assets/swagger-ui.css', { key: null });
+    expect(stylesheet.status).toBe(200);
+    expect(stylesheet.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await stack.call('GET', '/docs/assets/index.html', { key: null })).toMatchObject(problem(404));
   });
 });
