@@ -1,7 +1,7 @@
 // A route is declared once, with zod schemas for what it accepts and returns; the same declaration
 // validates requests, answers them, and describes them in /openapi.json.
 import express, { type Request, type Response, type Router } from 'express';
-import { z, type ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
 import type { ApiKey, Scope } from '../domain/api-key.ts';
 import { ApiError, badRequest, type FieldError } from './errors.ts';
 
@@ -52,10 +52,11 @@ export interface RouteSpec<P extends ZodType = ZodType<Empty>, Q extends ZodType
   bodyLimit?: string;
   responses: Record<number, ResponseSpec>;
   /** Returns the reply, or nothing when it wrote the response itself (a redirect, a page, a CSV file). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that writes its own response returns nothing at all
   handle(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply | void>;
 }
 
-// A list of routes holds specs of many shapes.
+// biome-ignore lint/suspicious/noExplicitAny: a list of routes holds specs of many shapes, each checked where it is defined
 export type AnyRoute = RouteSpec<any, any, any>;
 
 export function defineRoute<P extends ZodType = ZodType<Empty>, Q extends ZodType = ZodType<Empty>, B extends ZodType = ZodType<undefined>>(

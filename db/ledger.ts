@@ -166,7 +166,7 @@ export async function applyTransfer(trx: Trx, request: TransferRequest): Promise
 /** Posts or voids the pending transfer written under pendingKey, once; a repeat of the same key returns the first. */
 export async function resolvePending(trx: Trx, key: string, pendingKey: string, outcome: 'post' | 'void'): Promise<Transfer> {
   const pending = await findTransfer(trx, pendingKey);
-  if (!pending || pending.phase !== 'pending') throw new LedgerConflictError(`no pending transfer ${pendingKey}`);
+  if (pending?.phase !== 'pending') throw new LedgerConflictError(`no pending transfer ${pendingKey}`);
   const existing = await findTransfer(trx, key);
   if (existing) {
     assertSameTransfer(existing, { phase: outcome, pending_id: pending.id });

@@ -134,7 +134,8 @@ try {
       `  Data           ${postgres.where}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',
-    ].join('\n') + '\n',
+      '',
+    ].join('\n'),
   );
 } catch (error) {
   // What to do is all a user needs from these; a stack trace would bury it.

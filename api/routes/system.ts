@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { pingDb } from '../../db/connect.ts';
 import type { ApiDeps } from '../deps.ts';

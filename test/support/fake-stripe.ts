@@ -45,7 +45,8 @@ function parseForm(body: string): Record<string, unknown> {
   for (const [key, value] of new URLSearchParams(body)) {
     const nested = /^(\w+)\[(\w+)\]$/.exec(key);
     if (nested?.[1] && nested[2]) {
-      const parent = (result[nested[1]] ??= {}) as Record<string, string>;
+      result[nested[1]] ??= {};
+      const parent = result[nested[1]] as Record<string, string>;
       parent[nested[2]] = value;
     } else {
       result[key] = value;

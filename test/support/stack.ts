@@ -20,7 +20,7 @@ import { WorkerProcess } from './worker-process.ts';
 export interface ApiResponse {
   status: number;
   headers: Headers;
-  // Tests read what they expect from the JSON; a wrong shape fails the assertion that reads it.
+  // biome-ignore lint/suspicious/noExplicitAny: tests read what they expect from the JSON; a wrong shape fails the assertion that reads it
   body: any;
 }
 
