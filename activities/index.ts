@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
-import { type RewardEntry, type RewardLimit, postReward, reserveReward, voidReward } from '../db/reward-ledger.ts';
+import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
@@ -121,7 +121,10 @@ export function createActivities(deps: ActivityDeps) {
     async fulfilReward(input: PayoutInput): Promise<Fulfilment> {
       const referrer = await participant(input.participantId);
       const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripeCustomerId })));
-      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef }, 'reward fulfilled');
+      deps.log.info(
+        { rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef },
+        'reward fulfilled',
+      );
       return fulfilment;
     },
 

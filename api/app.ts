@@ -1,6 +1,6 @@
 // The Express ingress: turns HTTP into Temporal calls and database reads, and holds no state of its own.
 import express from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
@@ -20,7 +20,12 @@ export interface AppOptions {
 }
 
 function httpMetrics(registry: Registry): express.RequestHandler {
-  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time to answer HTTP requests',

@@ -11,9 +11,9 @@ import { codeParamSchema } from '../domain/codes.ts';
 import { durationMs } from '../domain/duration.ts';
 import type { Participant } from '../domain/participant.ts';
 import { type Program, termsOf } from '../domain/program.ts';
-import { refereeSchema, type ReferralSummary } from '../domain/referral.ts';
+import { type ReferralSummary, refereeSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
-import { reattributeUpdate, type ReferralInput, type Referrer } from '../workflows/definitions.ts';
+import { type ReferralInput, type Referrer, reattributeUpdate } from '../workflows/definitions.ts';
 import { referralSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, notFound, unprocessable } from './errors.ts';
@@ -37,7 +37,11 @@ export interface AttributionResult {
 }
 
 /** Only what the workflow needs: its input lands in Temporal's history, where no PII belongs. */
-const asReferrer = (participant: Participant): Referrer => ({ participantId: participant.participantId, externalId: participant.externalId, code: participant.code });
+const asReferrer = (participant: Participant): Referrer => ({
+  participantId: participant.participantId,
+  externalId: participant.externalId,
+  code: participant.code,
+});
 
 function clickIsFresh(program: Program, clickedAt: string, now = Date.now()): boolean {
   return now - Date.parse(clickedAt) <= durationMs(program.attribution.cookieTtl);
@@ -47,7 +51,8 @@ async function referrerFor(deps: ApiDeps, program: Program, request: Attribution
   if (request.clickId !== undefined) {
     const click = await findClick(deps.db, request.clickId);
     if (!click || click.programId !== program.programId) throw unprocessable(`no click "${request.clickId}" in program "${program.programId}"`);
-    if (!clickIsFresh(program, click.createdAt)) throw unprocessable(`click "${request.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
+    if (!clickIsFresh(program, click.createdAt))
+      throw unprocessable(`click "${request.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
     const participant = await findParticipantById(deps.db, click.participantId);
     if (!participant) throw unprocessable(`the participant behind click "${request.clickId}" no longer exists`);
     return { referrer: asReferrer(participant), clickId: click.clickId };
@@ -67,7 +72,11 @@ async function existing(deps: ApiDeps, program: Program, referralId: string, att
     return { referralId, referrerId: view.referrerId, status: view.status, workflowId: view.workflowId };
   }
   const { running, ...summary } = described;
-  const movable = running && program.attribution.model === 'last_touch' && summary.status === 'pending_conversion' && summary.referrerId !== attribution.referrer.participantId;
+  const movable =
+    running &&
+    program.attribution.model === 'last_touch' &&
+    summary.status === 'pending_conversion' &&
+    summary.referrerId !== attribution.referrer.participantId;
   if (!movable) return summary;
   try {
     const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reattributeUpdate, { args: [attribution] }));

@@ -1,9 +1,10 @@
 // /docs: Swagger UI, from the swagger-ui-dist package, over /openapi.json, with every file the page
 // loads served from our own origin: no CDN, and a Content-Security-Policy that runs scripts from
 // 'self' only (Swagger UI starts from a file of ours, api/docs-init.js, not an inline script).
-import express from 'express';
+
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 
 const require = createRequire(import.meta.url);
 

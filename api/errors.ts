@@ -25,10 +25,8 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (detail: string, errors?: FieldError[]) =>
-  new ApiError(400, 'invalid_request', 'Invalid request', detail, errors ? { errors } : {});
-export const unauthorized = (detail: string) =>
-  new ApiError(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
+export const badRequest = (detail: string, errors?: FieldError[]) => new ApiError(400, 'invalid_request', 'Invalid request', detail, errors ? { errors } : {});
+export const unauthorized = (detail: string) => new ApiError(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
 export const forbidden = (detail: string) => new ApiError(403, 'forbidden', 'Forbidden', detail);
 export const notFound = (detail: string) => new ApiError(404, 'not_found', 'Not found', detail);
 export const conflict = (detail: string) => new ApiError(409, 'conflict', 'Conflict', detail);
@@ -61,7 +59,8 @@ function asApiError(error: unknown): ApiError | null {
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'Payload too large', 'the request body is larger than this endpoint accepts');
   if (type === 'entity.parse.failed') return badRequest('the request body is not valid JSON');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send UTF-8 JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send UTF-8 JSON');
   return null;
 }
 
@@ -70,6 +69,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const known = asApiError(error);
     const problem = known ?? new ApiError(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged');
     if (!known) log.error({ err: error, method: req.method, route: req.route?.path }, 'request failed');
-    res.status(problem.status).set(problem.headers).type('application/problem+json').send(JSON.stringify(problemBody(problem)));
+    res
+      .status(problem.status)
+      .set(problem.headers)
+      .type('application/problem+json')
+      .send(JSON.stringify(problemBody(problem)));
   };
 }

@@ -1,5 +1,5 @@
 // /openapi.json, generated from the same route declarations and zod schemas that serve requests.
-import { z, type ZodType } from 'zod';
+import { type ZodType, z } from 'zod';
 import { PROBLEM_TYPE_PREFIX } from './errors.ts';
 import type { AnyRoute, ResponseSpec } from './route.ts';
 
@@ -17,7 +17,10 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unk
 
 function parameters(route: AnyRoute): unknown[] {
   const list: unknown[] = [];
-  for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
     if (!schema) continue;
     const described = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, property] of Object.entries(described.properties ?? {})) {
@@ -74,7 +77,11 @@ export function openApiDocument(routes: AnyRoute[], serverUrl: string) {
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key; each operation lists the scopes it accepts in x-scopes (admin implies all).' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key; each operation lists the scopes it accepts in x-scopes (admin implies all).' },
+      },
+    },
     paths,
   };
 }

@@ -1,5 +1,5 @@
 // How the ingress reaches referral workflows: by id, with Temporal's errors turned into API errors.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type WorkflowHandle } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { findReferralView } from '../db/referrals.ts';
 import { failureTypes, isFailure } from '../domain/failures.ts';
 import type { ReferralStatus, ReferralSummary, ReferralView } from '../domain/referral.ts';

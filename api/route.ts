@@ -1,7 +1,7 @@
 // A route is declared once, with zod schemas for what it accepts and returns; the same declaration
 // validates requests, answers them, and describes them in /openapi.json.
 import express, { type Request, type Response, type Router } from 'express';
-import type { z, ZodType } from 'zod';
+import type { ZodType, z } from 'zod';
 import type { ApiKey, Scope } from '../domain/api-key.ts';
 import { ApiError, badRequest, type FieldError } from './errors.ts';
 

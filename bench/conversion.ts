@@ -3,12 +3,13 @@
 //   1. POST /conversions, against a bare Temporal signal to the same kind of workflow;
 //   2. conversion to `rewarded` with no holding period, against signal-to-completion of a workflow
 //      that does nothing else.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } from '../runtime/composition-root.ts';
@@ -17,10 +18,10 @@ import { createLogger } from '../runtime/logger.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
-import { conversionSignal } from '../workflows/definitions.ts';
 import { FakeStripe } from '../test/support/fake-stripe.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { programInput } from '../test/support/program-fixtures.ts';
+import { conversionSignal } from '../workflows/definitions.ts';
 import { finish, finishOnSignal } from './baseline-workflow.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
@@ -42,7 +43,9 @@ async function time(action: () => Promise<unknown>): Promise<number> {
 const dir = await mkdtemp(path.join(tmpdir(), 'referral-bench-'));
 await chmod(dir, 0o755);
 const [postgres, env, stripe, port] = await Promise.all([
-  Promise.all([freePort(), postgresExecutables()]).then(([pgPort, executables]) => startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, executables, ephemeral: true })),
+  Promise.all([freePort(), postgresExecutables()]).then(([pgPort, executables]) =>
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, executables, ephemeral: true }),
+  ),
   TestWorkflowEnvironment.createLocal({ server: { executable: temporalCli(), log: { format: 'pretty', level: 'error' } } }),
   new FakeStripe().start(),
   freePort(),
@@ -81,8 +84,19 @@ const api = async (method: string, route: string, body?: unknown) => {
 
 try {
   await api('PUT', '/v1/programs/bench', programInput({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', limits: { maxRewardsPerReferrer: null, period: null } }));
-  const referrer = await api('POST', '/v1/programs/bench/participants', { externalId: 'referrer', email: 'referrer@example.com', stripeCustomerId: stripe.createCustomer() });
-  const purchase = (refereeExternalId: string, eventId: string) => ({ eventId, refereeExternalId, type: 'purchase', amount: 5000, currency: 'usd', occurredAt: new Date().toISOString() });
+  const referrer = await api('POST', '/v1/programs/bench/participants', {
+    externalId: 'referrer',
+    email: 'referrer@example.com',
+    stripeCustomerId: stripe.createCustomer(),
+  });
+  const purchase = (refereeExternalId: string, eventId: string) => ({
+    eventId,
+    refereeExternalId,
+    type: 'purchase',
+    amount: 5000,
+    currency: 'usd',
+    occurredAt: new Date().toISOString(),
+  });
 
   // Warm-up: the first workflow tasks pay for the bundle's first load and connection set-up.
   for (let i = 0; i < 3; i++) {
@@ -105,16 +119,20 @@ try {
     // A non-qualifying event first: the same signal path, without starting the payout.
     rawSignal.push(await time(() => handle.signal(conversionSignal, { ...purchase(referee, `raw-${i}`), type: 'browse' })));
     ingest.push(await time(() => api('POST', '/v1/programs/bench/conversions', { ...purchase(referee, `small-${i}`), type: 'browse' })));
-    rewarded.push(await time(async () => {
-      await api('POST', '/v1/programs/bench/conversions', purchase(referee, `order-${i}`));
-      await handle.result();
-    }));
+    rewarded.push(
+      await time(async () => {
+        await api('POST', '/v1/programs/bench/conversions', purchase(referee, `order-${i}`));
+        await handle.result();
+      }),
+    );
 
     const baseline = await temporal.workflow.start(finishOnSignal, { taskQueue: 'bench-baseline', workflowId: `baseline-${i}` });
-    bare.push(await time(async () => {
-      await baseline.signal(finish);
-      await baseline.result();
-    }));
+    bare.push(
+      await time(async () => {
+        await baseline.signal(finish);
+        await baseline.result();
+      }),
+    );
   }
 
   const line = (label: string, samples: number[], baseline: number[]) => {

@@ -32,7 +32,14 @@ export async function recordClick(db: Db, click: NewClick): Promise<string> {
   const id = `ck_${randomBytes(16).toString('base64url')}`;
   await db
     .insertInto('clicks')
-    .values({ id, program_id: click.programId, participant_id: click.participantId, ip: click.ip, user_agent: click.userAgent?.slice(0, 1024) ?? null, landing_url: click.landingUrl })
+    .values({
+      id,
+      program_id: click.programId,
+      participant_id: click.participantId,
+      ip: click.ip,
+      user_agent: click.userAgent?.slice(0, 1024) ?? null,
+      landing_url: click.landingUrl,
+    })
     .execute();
   return id;
 }

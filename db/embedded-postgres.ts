@@ -54,7 +54,10 @@ export const runsAsPostgresUser = (): boolean => process.getuid?.() === 0;
 export async function firstClosedDirectory(dir: string): Promise<string | null> {
   let closed: string | null = null;
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const mode = await stat(current).then((stats) => stats.mode, () => null);
+    const mode = await stat(current).then(
+      (stats) => stats.mode,
+      () => null,
+    );
     if (mode !== null && (mode & 0o001) === 0) closed = current;
     if (current === path.dirname(current)) return closed;
   }

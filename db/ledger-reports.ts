@@ -54,7 +54,11 @@ export interface TransferPage {
 
 /** The journal in the order it was written; `after` is the cursor of the previous page. */
 export async function listTransfers(db: Db, filter: TransferFilter): Promise<TransferPage> {
-  let query = db.selectFrom('ledger_transfers').selectAll().orderBy('seq').limit(filter.limit + 1);
+  let query = db
+    .selectFrom('ledger_transfers')
+    .selectAll()
+    .orderBy('seq')
+    .limit(filter.limit + 1);
   if (filter.programId) query = query.where('program_id', '=', filter.programId);
   if (filter.participantId) query = query.where('participant_id', '=', filter.participantId);
   if (filter.from) query = query.where('created_at', '>=', new Date(filter.from));

@@ -2,7 +2,7 @@
 // is written once under a unique idempotency key and never changed. Two-phase transfers reserve
 // an amount as pending and are later resolved by a single post or void transfer.
 import { randomUUID } from 'node:crypto';
-import { type Transaction, sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { EngineError, failureTypes } from '../domain/failures.ts';
 import type { AccountKind, Transfer } from '../domain/ledger.ts';
 import { exactAmount, InvalidAmountError } from '../domain/money.ts';
@@ -92,7 +92,10 @@ export async function findTransferByKey(db: Trx | Db, key: string): Promise<Tran
   return row ? toTransfer(row) : null;
 }
 
-function assertSameTransfer(row: LedgerTransferRow, expected: Partial<Pick<LedgerTransferRow, 'amount' | 'phase' | 'pending_id' | 'debit_account_id' | 'credit_account_id'>>) {
+function assertSameTransfer(
+  row: LedgerTransferRow,
+  expected: Partial<Pick<LedgerTransferRow, 'amount' | 'phase' | 'pending_id' | 'debit_account_id' | 'credit_account_id'>>,
+) {
   for (const [field, value] of Object.entries(expected)) {
     if (String(row[field as keyof LedgerTransferRow]) !== String(value)) {
       throw new LedgerConflictError(`transfer ${row.idempotency_key} already exists with a different ${field}`);

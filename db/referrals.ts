@@ -1,6 +1,6 @@
 // The referral projection: each workflow writes its referral's view here, for lists, counts and reads
 // after Temporal's retention has dropped the workflow.
-import { type ReferralStatus, referralViewSchema, type ReferralView } from '../domain/referral.ts';
+import { type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
 import type { Db } from './connect.ts';
 
 /** Writes the referral's view, unless a later revision got there first (activities may land out of order). */
@@ -43,7 +43,12 @@ export interface ReferralFilter {
 
 /** Newest first, in pages. */
 export async function listReferralViews(db: Db, filter: ReferralFilter): Promise<{ views: ReferralView[]; last: { createdAt: string; id: string } | null }> {
-  let query = db.selectFrom('referrals').select(['id', 'created_at', 'view']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit + 1);
+  let query = db
+    .selectFrom('referrals')
+    .select(['id', 'created_at', 'view'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1);
   if (filter.programId) query = query.where('program_id', '=', filter.programId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.referrerId) query = query.where('referrer_id', '=', filter.referrerId);

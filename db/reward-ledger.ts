@@ -2,17 +2,17 @@
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
 //   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
-import { type Transaction, sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
 import {
-  PROGRAM_OWNER,
   type AccountRef,
-  LedgerConflictError,
   applyTransfer,
   ensureAccount,
   findTransferByKey,
+  LedgerConflictError,
   lockAccounts,
+  PROGRAM_OWNER,
   resolvePending,
 } from './ledger.ts';
 import type { Database } from './schema.ts';
@@ -75,7 +75,10 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
     const before = await earlier(trx);
     if (before) return before;
     const accounts = await Promise.all([expense, payable(reward.participantId)].map((ref) => ensureAccount(trx, reward.programId, reward.currency, ref)));
-    await lockAccounts(trx, accounts.map((account) => account.id));
+    await lockAccounts(
+      trx,
+      accounts.map((account) => account.id),
+    );
     // A second attempt at this same reward may have held it while we waited for the lock.
     const meanwhile = await earlier(trx);
     if (meanwhile) return meanwhile;
@@ -83,7 +86,14 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
       const rewardsInPeriod = await countLiveRewards(trx, reward.participantId, limit.periodMs);
       if (rewardsInPeriod >= limit.maxRewardsPerReferrer) return { outcome: 'capped', rewardsInPeriod };
     }
-    const transfer = await applyTransfer(trx, { key, ...entryFields(reward), debit: expense, credit: payable(reward.participantId), code: 'reward_earned', pending: true });
+    const transfer = await applyTransfer(trx, {
+      key,
+      ...entryFields(reward),
+      debit: expense,
+      credit: payable(reward.participantId),
+      code: 'reward_earned',
+      pending: true,
+    });
     return { outcome: 'reserved', transfer };
   });
 }
@@ -97,10 +107,19 @@ async function countLiveRewards(db: Db, participantId: string, periodMs: number 
     .where('earned.code', '=', 'reward_earned')
     .where('earned.phase', '=', 'pending')
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('ledger_transfers as voided').select('voided.id').whereRef('voided.pending_id', '=', 'earned.id').where('voided.phase', '=', 'void'))),
+      not(
+        exists(selectFrom('ledger_transfers as voided').select('voided.id').whereRef('voided.pending_id', '=', 'earned.id').where('voided.phase', '=', 'void')),
+      ),
     )
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('ledger_transfers as reversed').select('reversed.id').whereRef('reversed.reward_id', '=', 'earned.reward_id').where('reversed.code', '=', 'reward_reversed'))),
+      not(
+        exists(
+          selectFrom('ledger_transfers as reversed')
+            .select('reversed.id')
+            .whereRef('reversed.reward_id', '=', 'earned.reward_id')
+            .where('reversed.code', '=', 'reward_reversed'),
+        ),
+      ),
     );
   if (periodMs !== null) query = query.where('earned.created_at', '>', sql<Date>`now() - make_interval(secs => ${periodMs / 1000})`);
   const row = await query.executeTakeFirstOrThrow();
@@ -120,7 +139,13 @@ export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
 /** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
 export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promise<Transfer> {
   return db.transaction().execute((trx) =>
-    applyTransfer(trx, { key: rewardKeys(reward.rewardId).fulfil, ...entryFields(reward), debit: payable(reward.participantId), credit: stripeCredits, code: 'reward_fulfilled' }),
+    applyTransfer(trx, {
+      key: rewardKeys(reward.rewardId).fulfil,
+      ...entryFields(reward),
+      debit: payable(reward.participantId),
+      credit: stripeCredits,
+      code: 'reward_fulfilled',
+    }),
   );
 }
 

@@ -40,7 +40,10 @@ export type FraudRule = (context: FraudContext) => FraudSignal | null;
  * dropped too, since all of those reach the same inbox.
  */
 export function canonicalEmail(email: string): string {
-  const [local = '', domain = ''] = email.trim().toLowerCase().split(/@(?=[^@]*$)/);
+  const [local = '', domain = ''] = email
+    .trim()
+    .toLowerCase()
+    .split(/@(?=[^@]*$)/);
   const untagged = local.split('+')[0] ?? '';
   const gmail = domain === 'gmail.com' || domain === 'googlemail.com';
   return `${gmail ? untagged.replaceAll('.', '') : untagged}@${gmail ? 'gmail.com' : domain}`;
@@ -68,6 +71,9 @@ export function decide(score: number, thresholds: FraudThresholds): FraudDecisio
 
 export function assessReferral(context: FraudContext, thresholds: FraudThresholds, rules: FraudRule[] = defaultRules): FraudAssessment {
   const signals = rules.map((rule) => rule(context)).filter((signal): signal is FraudSignal => signal !== null);
-  const score = Math.min(100, signals.reduce((sum, signal) => sum + signal.weight, 0));
+  const score = Math.min(
+    100,
+    signals.reduce((sum, signal) => sum + signal.weight, 0),
+  );
   return { score, signals, decision: decide(score, thresholds) };
 }

@@ -2,15 +2,9 @@
 import { z } from 'zod';
 import { EngineError, failureTypes } from './failures.ts';
 
-export const currencySchema = z
-  .string()
-  .regex(/^[a-z]{3}$/, 'expected a lowercase ISO 4217 currency code, e.g. "usd"');
+export const currencySchema = z.string().regex(/^[a-z]{3}$/, 'expected a lowercase ISO 4217 currency code, e.g. "usd"');
 
-export const amountSchema = z
-  .number()
-  .int('expected an integer amount in minor units (cents), not a fraction')
-  .nonnegative()
-  .max(Number.MAX_SAFE_INTEGER);
+export const amountSchema = z.number().int('expected an integer amount in minor units (cents), not a fraction').nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const positiveAmountSchema = amountSchema.positive();
 

@@ -41,5 +41,10 @@ export const participantSchema = z.object({
 /** A participant as stored: the link is not, since it follows from the code and the deployment's public URL. */
 export type Participant = Omit<z.infer<typeof participantSchema>, 'link'>;
 
-export const participantCountsSchema = z.object({ clicks: z.number().int(), referrals: z.number().int(), conversions: z.number().int(), rewards: z.number().int() });
+export const participantCountsSchema = z.object({
+  clicks: z.number().int(),
+  referrals: z.number().int(),
+  conversions: z.number().int(),
+  rewards: z.number().int(),
+});
 export type ParticipantCounts = z.infer<typeof participantCountsSchema>;

@@ -5,9 +5,7 @@ import { checkDuration } from './duration.ts';
 import { amountSchema, currencySchema } from './money.ts';
 import { refereeRewardSchema, referrerRewardSchema } from './reward.ts';
 
-export const programIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1-64 lowercase letters, digits, "-" or "_"');
+export const programIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1-64 lowercase letters, digits, "-" or "_"');
 
 export const durationSchema = z.string().superRefine((text, ctx) => {
   const checked = checkDuration(text);
@@ -16,7 +14,10 @@ export const durationSchema = z.string().superRefine((text, ctx) => {
 
 const hostSchema = z
   .string()
-  .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, 'expected a lowercase host name, e.g. "acme.example"');
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/,
+    'expected a lowercase host name, e.g. "acme.example"',
+  );
 
 const webUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -34,42 +35,41 @@ const landingSchema = z
     }
   });
 
-export const programInputSchema = z
-  .strictObject({
-    name: z.string().min(1).max(200),
-    currency: currencySchema,
-    attribution: z.strictObject({
-      window: durationSchema,
-      model: z.enum(['first_touch', 'last_touch']).default('first_touch'),
-      cookieTtl: durationSchema.default('P30D'),
-    }),
-    conversion: z.strictObject({
-      types: z.array(z.string().min(1).max(64)).min(1),
-      minAmount: amountSchema.default(0),
-    }),
-    rewards: z.strictObject({
-      referrer: referrerRewardSchema,
-      referee: refereeRewardSchema.nullable().default(null),
-    }),
-    holdingPeriod: durationSchema.default('P0D'),
-    clawbackWindow: durationSchema.default('P0D'),
-    limits: z
-      .strictObject({
-        maxRewardsPerReferrer: z.number().int().positive().nullable().default(null),
-        period: durationSchema.nullable().default(null),
-      })
-      .default({ maxRewardsPerReferrer: null, period: null }),
-    fraud: z
-      .strictObject({
-        reviewScore: z.number().int().min(0).max(100).default(40),
-        rejectScore: z.number().int().min(0).max(100).nullable().default(80).describe('null sends every suspicious referral to review instead'),
-        reviewTimeout: durationSchema.default('P7D'),
-        onReviewTimeout: z.enum(['approve', 'reject']).default('reject'),
-      })
-      .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
-      .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
-    landing: landingSchema,
-  });
+export const programInputSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  currency: currencySchema,
+  attribution: z.strictObject({
+    window: durationSchema,
+    model: z.enum(['first_touch', 'last_touch']).default('first_touch'),
+    cookieTtl: durationSchema.default('P30D'),
+  }),
+  conversion: z.strictObject({
+    types: z.array(z.string().min(1).max(64)).min(1),
+    minAmount: amountSchema.default(0),
+  }),
+  rewards: z.strictObject({
+    referrer: referrerRewardSchema,
+    referee: refereeRewardSchema.nullable().default(null),
+  }),
+  holdingPeriod: durationSchema.default('P0D'),
+  clawbackWindow: durationSchema.default('P0D'),
+  limits: z
+    .strictObject({
+      maxRewardsPerReferrer: z.number().int().positive().nullable().default(null),
+      period: durationSchema.nullable().default(null),
+    })
+    .default({ maxRewardsPerReferrer: null, period: null }),
+  fraud: z
+    .strictObject({
+      reviewScore: z.number().int().min(0).max(100).default(40),
+      rejectScore: z.number().int().min(0).max(100).nullable().default(80).describe('null sends every suspicious referral to review instead'),
+      reviewTimeout: durationSchema.default('P7D'),
+      onReviewTimeout: z.enum(['approve', 'reject']).default('reject'),
+    })
+    .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
+    .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
+  landing: landingSchema,
+});
 
 export type ProgramInput = z.input<typeof programInputSchema>;
 export type ProgramConfig = z.output<typeof programInputSchema>;

@@ -1,14 +1,15 @@
 // The composition root: the one place that turns a validated configuration into running parts. The
 // worker and API processes, `npm start`, the bench and the integration tests all start from these
 // functions, so each entry point only chooses which parts to run and how to stop them.
+
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
-import { type Db, connectDb, migrateToLatest } from '../db/connect.ts';
+import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { createReferralWorker } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
@@ -45,7 +46,10 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
     const missing = profile.tls?.clientCert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH or _DATA' : 'TEMPORAL_TLS_CLIENT_CERT_PATH or _DATA';
     throw invalidConfiguration([{ variable: missing, message: 'unset; mTLS needs the client certificate and its key together' }]);
   }
-  const { namespace, connectionOptions: { address, tls, apiKey, metadata } } = toClientOptions(profile);
+  const {
+    namespace,
+    connectionOptions: { address, tls, apiKey, metadata },
+  } = toClientOptions(profile);
   return { namespace: namespace ?? 'default', connectionOptions: { address: address ?? 'localhost:7233', tls, apiKey, metadata } };
 }
 

@@ -14,7 +14,10 @@ const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (----
  * server's CA certificate each come as a file (`_PATH`) or as PEM text (`_DATA`).
  */
 const envconfigSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. "localhost:7233"').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. "localhost:7233"')
+    .optional(),
   // No default here: it would override a namespace named by TEMPORAL_PROFILE. Unset means "default".
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
@@ -31,38 +34,50 @@ const envconfigSchema = z.object({
 /** What envconfig is given as its environment: only values validated here, with empty ones unset. */
 export const envconfigVariables = envconfigSchema.keyof().options;
 
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: port.default(3000),
-  PUBLIC_BASE_URL: httpUrl.optional(),
-  DATA_DIR: z.string().min(1).default('.data'),
-  EMBEDDED_POSTGRES_PORT: port.default(5433),
-  TEMPORAL_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' }).optional(),
-  ...envconfigSchema.shape,
-  TEMPORAL_CONFIG_FILE: existingFile.optional(),
-  TEMPORAL_PROFILE: z.string().min(1).optional(),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('referrals'),
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_/, 'expected a Stripe secret or restricted key (sk_… or rk_…)').optional(),
-  STRIPE_API_BASE: httpUrl.optional(),
-  HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
-  HUBSPOT_API_BASE: httpUrl.optional(),
-  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
-}).superRefine((env, context) => {
-  for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {
-    if (env[`TEMPORAL_TLS_${file}_PATH`] && env[`TEMPORAL_TLS_${file}_DATA`]) {
-      context.addIssue({ code: 'custom', path: [`TEMPORAL_TLS_${file}_DATA`], message: `set TEMPORAL_TLS_${file}_PATH or TEMPORAL_TLS_${file}_DATA, not both` });
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: port.default(3000),
+    PUBLIC_BASE_URL: httpUrl.optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    EMBEDDED_POSTGRES_PORT: port.default(5433),
+    TEMPORAL_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// connection URL' }).optional(),
+    ...envconfigSchema.shape,
+    TEMPORAL_CONFIG_FILE: existingFile.optional(),
+    TEMPORAL_PROFILE: z.string().min(1).optional(),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('referrals'),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_/, 'expected a Stripe secret or restricted key (sk_… or rk_…)')
+      .optional(),
+    STRIPE_API_BASE: httpUrl.optional(),
+    HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+    HUBSPOT_API_BASE: httpUrl.optional(),
+    ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    TRUST_PROXY: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+  })
+  .superRefine((env, context) => {
+    for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {
+      if (env[`TEMPORAL_TLS_${file}_PATH`] && env[`TEMPORAL_TLS_${file}_DATA`]) {
+        context.addIssue({
+          code: 'custom',
+          path: [`TEMPORAL_TLS_${file}_DATA`],
+          message: `set TEMPORAL_TLS_${file}_PATH or TEMPORAL_TLS_${file}_DATA, not both`,
+        });
+      }
     }
-  }
-  // Profiles come only from a file named here, never from the one the Temporal CLI keeps in the home
-  // directory: a server connects where its own environment says.
-  if (env.TEMPORAL_PROFILE && !env.TEMPORAL_CONFIG_FILE) {
-    context.addIssue({ code: 'custom', path: ['TEMPORAL_PROFILE'], message: 'names a profile in TEMPORAL_CONFIG_FILE, which is unset' });
-  }
-});
+    // Profiles come only from a file named here, never from the one the Temporal CLI keeps in the home
+    // directory: a server connects where its own environment says.
+    if (env.TEMPORAL_PROFILE && !env.TEMPORAL_CONFIG_FILE) {
+      context.addIssue({ code: 'custom', path: ['TEMPORAL_PROFILE'], message: 'names a profile in TEMPORAL_CONFIG_FILE, which is unset' });
+    }
+  });
 
 export type Config = z.output<typeof envSchema> & { publicBaseUrl: string };
 

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** JSON logs on stdout. Request logs carry route templates, never bodies, emails or IP addresses. */
 export function createLogger(level: string, name: string): Logger {

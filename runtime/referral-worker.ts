@@ -1,6 +1,7 @@
 // The Temporal worker that runs referral workflows and their activities.
-import { type NativeConnection, Worker } from '@temporalio/worker';
+
 import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReferralActivities } from '../activities/index.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -1,6 +1,7 @@
 // Wiring from configuration to the real clients: which reward provider, whether there is a CRM.
-import Stripe from 'stripe';
+
 import type { Logger } from 'pino';
+import Stripe from 'stripe';
 import { type Crm, hubSpotCrm } from '../activities/crm.ts';
 import { createActivities } from '../activities/index.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
@@ -14,7 +15,9 @@ function stripeClient(secretKey: string, apiBase?: string): Stripe {
   return new Stripe(secretKey, {
     maxNetworkRetries: 2,
     timeout: 8_000,
-    ...(base ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' } : {}),
+    ...(base
+      ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }
+      : {}),
   });
 }
 

@@ -2,11 +2,12 @@
 // Web UI) keep their data under DATA_DIR, so running referrals survive a restart; DATABASE_URL, and
 // TEMPORAL_ADDRESS or TEMPORAL_CONFIG_FILE, use your own instead. Then migrations, one worker and the
 // API. Ctrl-C stops it all.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EmbeddedPostgresError, type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { connectTemporal, connectWorker, createWorker, openDatabase, startApi, temporalConnectionOptions } from '../runtime/composition-root.ts';
 import { type Config, loadConfig } from '../runtime/config.ts';
@@ -64,7 +65,10 @@ async function database(): Promise<{ url: string; where: string }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, where: 'DATABASE_URL' };
   const cluster = await postgresDataDir(path.join(dataDir, 'postgres'));
   if (cluster.linkedFrom) {
-    log.info({ dataDir: cluster.path, link: cluster.linkedFrom }, 'as root, Postgres runs as the "postgres" user, which cannot enter DATA_DIR; its cluster is kept outside, linked from DATA_DIR');
+    log.info(
+      { dataDir: cluster.path, link: cluster.linkedFrom },
+      'as root, Postgres runs as the "postgres" user, which cannot enter DATA_DIR; its cluster is kept outside, linked from DATA_DIR',
+    );
   }
   const executables = await postgresExecutables();
   log.info({ dataDir: cluster.path, binaries: path.dirname(executables.postgres), port: config.EMBEDDED_POSTGRES_PORT }, 'starting embedded Postgres');

@@ -3,15 +3,7 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { qualifies, refundUndoes } from '../domain/qualification.ts';
-import {
-  cancelUpdate,
-  conversionSignal,
-  reattributeUpdate,
-  referralQuery,
-  refundSignal,
-  retryUpdate,
-  reviewUpdate,
-} from './definitions.ts';
+import { cancelUpdate, conversionSignal, reattributeUpdate, referralQuery, refundSignal, retryUpdate, reviewUpdate } from './definitions.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Verdict } from './referral-state.ts';
 import { referralSearchAttributes } from './search-attributes.ts';

@@ -1,7 +1,8 @@
 // What steers a referral besides its public view: the conversion it is for, the requests ops have
 // made, and a refund that undid it. Its methods say which Update the referral takes in which state.
-import { endedStatuses, type ConversionRecord, type ReferralStatus } from '../domain/referral.ts';
+
 import type { ProgramTerms } from '../domain/program.ts';
+import { type ConversionRecord, endedStatuses, type ReferralStatus } from '../domain/referral.ts';
 import type { Referrer, ReviewDecision } from './definitions.ts';
 
 export type Verdict = { allowed: true } | { allowed: false; reason: string };

@@ -22,10 +22,5 @@ async function lifecycle(run: ReferralRun): Promise<Ending> {
   const converted = await awaitConversion(run);
   if ('ending' in converted) return converted.ending;
   const { reward } = converted;
-  return (
-    (await assessFraud(run, reward)) ??
-    (await hold(run, reward)) ??
-    (await payOut(run, reward)) ??
-    (await watchForClawback(run, reward))
-  );
+  return (await assessFraud(run, reward)) ?? (await hold(run, reward)) ?? (await payOut(run, reward)) ?? (await watchForClawback(run, reward));
 }

@@ -1,6 +1,6 @@
 // Search attributes kept current on every referral so ops can filter them in the Temporal Web UI,
 // e.g. ReferralStatus = "needs_attention" and ProgramId = "acme". None of them holds personal data.
-import { type SearchAttributePair, SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import type { ReferralStatus } from '../domain/referral.ts';
 
 export const referralStatusKey = defineSearchAttributeKey('ReferralStatus', SearchAttributeType.KEYWORD);

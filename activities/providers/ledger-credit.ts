@@ -16,10 +16,7 @@ export function ledgerCreditProvider(db: Db): RewardProvider {
     },
     async reverse(payout) {
       if (await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil)) {
-        throw nonRetryable(
-          failureTypes.stripeNotConfigured,
-          `reward ${payout.rewardId} was paid through Stripe, and taking it back needs STRIPE_SECRET_KEY`,
-        );
+        throw nonRetryable(failureTypes.stripeNotConfigured, `reward ${payout.rewardId} was paid through Stripe, and taking it back needs STRIPE_SECRET_KEY`);
       }
       return (await reverseReward(db, payout)).transferId;
     },

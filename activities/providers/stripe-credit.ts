@@ -24,7 +24,11 @@ function businessFailure(error: unknown): unknown {
     error instanceof Stripe.errors.StripeIdempotencyError ||
     error instanceof Stripe.errors.StripeCardError
   ) {
-    return nonRetryable(failureTypes.stripeRefused, `Stripe refused: ${error.message}`, { stripeType: error.type, code: error.code, requestId: error.requestId });
+    return nonRetryable(failureTypes.stripeRefused, `Stripe refused: ${error.message}`, {
+      stripeType: error.type,
+      code: error.code,
+      requestId: error.requestId,
+    });
   }
   return error;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys.ts';
 import { apiKeySchema, scopeSchema } from '../../domain/api-key.ts';
+import { generateApiKey, hashKey, type KeyAuthorizer } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { type KeyAuthorizer, generateApiKey, hashKey } from '../auth.ts';
 import { notFound } from '../errors.ts';
 import { defineRoute } from '../route.ts';
 

@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { recordLateEvent } from '../../db/late-events.ts';
 import { findReferralView } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import { type ConversionEvent, conversionEventSchema, type ReferralStatus, type RefundEvent, referralStatusSchema, refundEventSchema } from '../../domain/referral.ts';
+import {
+  type ConversionEvent,
+  conversionEventSchema,
+  type ReferralStatus,
+  type RefundEvent,
+  referralStatusSchema,
+  refundEventSchema,
+} from '../../domain/referral.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';
 import { conversionSignal, refundSignal } from '../../workflows/definitions.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -53,8 +60,7 @@ export function conversionRoutes(deps: ApiDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/programs/:programId/conversions',
-      summary:
-        'Report a conversion (a purchase, a subscription). A 202 means it is durably recorded in the referral; repeating an eventId changes nothing.',
+      summary: 'Report a conversion (a purchase, a subscription). A 202 means it is durably recorded in the referral; repeating an eventId changes nothing.',
       tag: 'Conversions',
       access: ['ingest'],
       params,

@@ -6,7 +6,22 @@ import { programIdSchema } from '../../domain/program.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute } from '../route.ts';
 
-const CSV_COLUMNS = ['transferId', 'createdAt', 'programId', 'participantId', 'referralId', 'rewardId', 'code', 'phase', 'amount', 'currency', 'debitAccountId', 'creditAccountId', 'pendingId', 'key'] as const;
+const CSV_COLUMNS = [
+  'transferId',
+  'createdAt',
+  'programId',
+  'participantId',
+  'referralId',
+  'rewardId',
+  'code',
+  'phase',
+  'amount',
+  'currency',
+  'debitAccountId',
+  'creditAccountId',
+  'pendingId',
+  'key',
+] as const;
 
 function csvField(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);
@@ -50,7 +65,11 @@ export function ledgerRoutes({ db }: ApiDeps) {
         const page = await listTransfers(db, { ...query, after: query.cursor });
         if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') return { status: 200, body: { data: page.transfers, nextCursor: page.nextCursor } };
         const lines = [CSV_COLUMNS.join(','), ...page.transfers.map((transfer) => CSV_COLUMNS.map((column) => csvField(transfer[column])).join(','))];
-        res.status(200).type('text/csv').set(page.nextCursor ? { 'Next-Cursor': page.nextCursor } : {}).send(`${lines.join('\n')}\n`);
+        res
+          .status(200)
+          .type('text/csv')
+          .set(page.nextCursor ? { 'Next-Cursor': page.nextCursor } : {})
+          .send(`${lines.join('\n')}\n`);
       },
     }),
     defineRoute({

@@ -64,7 +64,13 @@ export function linkRoutes(deps: ApiDeps) {
         const platform = platformOf(userAgent);
         const appUrl = platform === 'ios' ? program.landing.iosAppUrl : platform === 'android' ? program.landing.androidAppUrl : null;
         const target = appUrl ?? destination(program, query.to).toString();
-        const clickId = await recordClick(db, { programId: program.programId, participantId: referrer.participantId, ip: clientIp(req), userAgent, landingUrl: target });
+        const clickId = await recordClick(db, {
+          programId: program.programId,
+          participantId: referrer.participantId,
+          ip: clientIp(req),
+          userAgent,
+          landingUrl: target,
+        });
         const location = withAttribution(target, referrer.code, clickId);
         res
           .set('Cache-Control', 'no-store')
@@ -77,7 +83,10 @@ export function linkRoutes(deps: ApiDeps) {
             path: '/',
           });
         if (!appUrl && program.landing.headline && req.accepts(['json', 'html']) === 'html') {
-          res.status(200).type('html').send(landingPage(personalise(program.landing.headline, referrer.name), location));
+          res
+            .status(200)
+            .type('html')
+            .send(landingPage(personalise(program.landing.headline, referrer.name), location));
           return;
         }
         res.redirect(302, location);
@@ -96,11 +105,20 @@ export function linkRoutes(deps: ApiDeps) {
         userAgent: z.string().max(1024).optional(),
         landingUrl: z.url().optional(),
       }),
-      responses: { 201: { description: 'The click', schema: z.object({ clickId: z.string() }) }, 422: { description: 'The code does not belong to this program' } },
+      responses: {
+        201: { description: 'The click', schema: z.object({ clickId: z.string() }) },
+        422: { description: 'The code does not belong to this program' },
+      },
       async handle({ params: { programId }, body }) {
         const referrer = await findParticipantByCode(db, body.code);
         if (!referrer || referrer.programId !== programId) throw unprocessable(`no referral code "${body.code}" in program "${programId}"`);
-        const clickId = await recordClick(db, { programId, participantId: referrer.participantId, ip: body.ip ?? null, userAgent: body.userAgent ?? null, landingUrl: body.landingUrl ?? null });
+        const clickId = await recordClick(db, {
+          programId,
+          participantId: referrer.participantId,
+          ip: body.ip ?? null,
+          userAgent: body.userAgent ?? null,
+          landingUrl: body.landingUrl ?? null,
+        });
         return { status: 201, body: { clickId } };
       },
     }),

@@ -63,7 +63,10 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
       async handle({ params: { programId, externalId } }) {
         const participant = await findParticipant(db, programId, externalId);
         if (!participant) throw notFound(`no participant "${externalId}" in program "${programId}"`);
-        const [counts, balances] = await Promise.all([participantCounts(db, participant.participantId), listBalances(db, { participantId: participant.participantId })]);
+        const [counts, balances] = await Promise.all([
+          participantCounts(db, participant.participantId),
+          listBalances(db, { participantId: participant.participantId }),
+        ]);
         return { status: 200, body: { ...view(participant), counts, balances } };
       },
     }),

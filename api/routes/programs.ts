@@ -27,7 +27,10 @@ export function programRoutes({ db }: ApiDeps) {
       async handle({ params: { programId }, body }) {
         const unsupported = unsupportedTerms(body);
         if (unsupported.length > 0) {
-          throw unprocessable('the program uses terms this engine does not support yet', unsupported.map((term) => ({ path: term.path.join('.'), message: term.message })));
+          throw unprocessable(
+            'the program uses terms this engine does not support yet',
+            unsupported.map((term) => ({ path: term.path.join('.'), message: term.message })),
+          );
         }
         const { program, created } = await saveProgram(db, programId, body);
         return { status: created ? 201 : 200, body: program };

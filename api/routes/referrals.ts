@@ -11,16 +11,14 @@ import { defineRoute, temporalUnavailable } from '../route.ts';
 const referralParams = z.object({ referralId: z.string().regex(/^ref_[A-Za-z0-9_-]{1,64}$/, 'expected a referral id, "ref_…"') });
 const accepted = z.object({ referralId: z.string(), status: referralStatusSchema });
 
-const cursorSchema = z
-  .string()
-  .transform((cursor, ctx) => {
-    try {
-      return z.object({ createdAt: z.iso.datetime(), id: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected the nextCursor of a previous page' });
-      return z.NEVER;
-    }
-  });
+const cursorSchema = z.string().transform((cursor, ctx) => {
+  try {
+    return z.object({ createdAt: z.iso.datetime(), id: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected the nextCursor of a previous page' });
+    return z.NEVER;
+  }
+});
 
 export function referralRoutes(deps: ApiDeps) {
   const { db } = deps;
@@ -137,4 +135,3 @@ export function referralRoutes(deps: ApiDeps) {
     }),
   ];
 }
-

@@ -19,7 +19,10 @@ async function healthOf(name: string, check: () => Promise<unknown>, deps: ApiDe
 
 /** The system routes; `documented` is every route of the API, these included, for /openapi.json. */
 export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () => AnyRoute[]) {
-  const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }) });
+  const readiness = z.object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({ database: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }),
+  });
   return [
     defineRoute({
       method: 'get',

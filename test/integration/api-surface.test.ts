@@ -7,7 +7,12 @@ const stack = useStack();
 
 const problem = (status: number, detail?: RegExp) => ({
   status,
-  body: { type: expect.stringMatching(/^urn:referral-engine:problem:/), title: expect.any(String), status, detail: detail ? expect.stringMatching(detail) : expect.any(String) },
+  body: {
+    type: expect.stringMatching(/^urn:referral-engine:problem:/),
+    title: expect.any(String),
+    status,
+    detail: detail ? expect.stringMatching(detail) : expect.any(String),
+  },
 });
 
 describe('authentication', () => {
@@ -19,17 +24,24 @@ describe('authentication', () => {
     expect(await stack.call('GET', '/v1/programs/any', { key: 'rk_not_a_key' })).toMatchObject(problem(401, /not known/));
 
     const created = await stack.call('POST', '/v1/api-keys', { body: { name: 'backend', scopes: ['ingest'] } });
-    expect(created).toMatchObject({ status: 201, body: { keyId: expect.stringMatching(/^key_/), name: 'backend', scopes: ['ingest'], key: expect.stringMatching(/^rk_/), revokedAt: null } });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { keyId: expect.stringMatching(/^key_/), name: 'backend', scopes: ['ingest'], key: expect.stringMatching(/^rk_/), revokedAt: null },
+    });
     const ingestKey: string = created.body.key;
     const programId = await createProgram(stack);
     expect(await stack.call('PUT', `/v1/programs/${programId}`, { key: ingestKey, body: programInput() })).toMatchObject(problem(403, /admin/));
-    expect((await stack.call('POST', `/v1/programs/${programId}/participants`, { key: ingestKey, body: { externalId: 'u1', email: 'u1@example.com' } })).status).toBe(201);
+    expect(
+      (await stack.call('POST', `/v1/programs/${programId}/participants`, { key: ingestKey, body: { externalId: 'u1', email: 'u1@example.com' } })).status,
+    ).toBe(201);
     expect(await stack.call('GET', '/v1/ledger/balances', { key: ingestKey })).toMatchObject(problem(403, /finance/));
 
     const listed = await stack.call('GET', '/v1/api-keys');
     expect(JSON.stringify(listed.body)).not.toContain(ingestKey);
     expect((await stack.call('DELETE', `/v1/api-keys/${created.body.keyId}`)).status).toBe(200);
-    expect(await stack.call('POST', `/v1/programs/${programId}/participants`, { key: ingestKey, body: { externalId: 'u2', email: 'u2@example.com' } })).toMatchObject(problem(401));
+    expect(
+      await stack.call('POST', `/v1/programs/${programId}/participants`, { key: ingestKey, body: { externalId: 'u2', email: 'u2@example.com' } }),
+    ).toMatchObject(problem(401));
   });
 });
 
@@ -46,7 +58,9 @@ describe('bad input', () => {
       { path: 'holdingPeriod', message: expect.stringContaining('use weeks or days') },
     ]);
     expect(await stack.call('PUT', `/v1/programs/${programId}`, { body: '{"name": ' })).toMatchObject(problem(400, /not valid JSON/));
-    expect(await stack.call('PUT', `/v1/programs/${programId}`, { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).toMatchObject(problem(415));
+    expect(
+      await stack.call('PUT', `/v1/programs/${programId}`, { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    ).toMatchObject(problem(415));
     const huge = { ...programInput(), name: 'x'.repeat(70 * 1024) };
     expect(await stack.call('PUT', `/v1/programs/${programId}`, { body: huge })).toMatchObject(problem(413));
     expect(await stack.call('GET', `/v1/programs/${programId}`)).toMatchObject(problem(404));
@@ -72,7 +86,9 @@ describe('bad input', () => {
   it('answers 404 for what does not exist', async () => {
     expect(await stack.call('GET', '/v1/referrals/ref_doesnotexist')).toMatchObject(problem(404));
     expect(await stack.call('GET', '/v1/nothing-here')).toMatchObject(problem(404, /\/docs/));
-    expect(await stack.call('POST', `/v1/programs/${uniqueId('none')}/referrals`, { body: { code: 'X', referee: { externalId: 'a', email: 'a@example.com' } } })).toMatchObject(problem(404));
+    expect(
+      await stack.call('POST', `/v1/programs/${uniqueId('none')}/referrals`, { body: { code: 'X', referee: { externalId: 'a', email: 'a@example.com' } } }),
+    ).toMatchObject(problem(404));
   });
 });
 
@@ -92,14 +108,21 @@ describe('participants', () => {
   it('enrol once per external id, with unique codes and vanity codes on request', async () => {
     const programId = await createProgram(stack);
     const first = await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u1', email: 'u1@example.com' } });
-    expect(first).toMatchObject({ status: 201, body: { participantId: expect.stringMatching(/^pt_/), code: expect.stringMatching(/^[A-HJKMNP-TV-Z2-9]{9}$/) } });
+    expect(first).toMatchObject({
+      status: 201,
+      body: { participantId: expect.stringMatching(/^pt_/), code: expect.stringMatching(/^[A-HJKMNP-TV-Z2-9]{9}$/) },
+    });
     expect(first.body.link).toBe(`${stack.api}/r/${first.body.code}`);
     const again = await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u1', email: 'u1@example.com' } });
     expect(again).toEqual({ ...again, status: 200, body: first.body });
 
     const vanity = uniqueId('JANE');
-    expect((await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u2', email: 'u2@example.com', code: vanity } })).body.code).toBe(vanity.toUpperCase());
-    expect(await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u3', email: 'u3@example.com', code: vanity.toLowerCase() } })).toMatchObject(problem(409, /taken/));
+    expect(
+      (await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u2', email: 'u2@example.com', code: vanity } })).body.code,
+    ).toBe(vanity.toUpperCase());
+    expect(
+      await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: 'u3', email: 'u3@example.com', code: vanity.toLowerCase() } }),
+    ).toMatchObject(problem(409, /taken/));
   });
 });
 
@@ -111,7 +134,10 @@ describe('referral links', () => {
   it('show a browser a personalised landing page that carries the click', async () => {
     const programId = await createProgram(stack);
     const referrer = await enrol(stack, programId, { name: 'Jane <b>Doe</b>' });
-    const page = await stack.call('GET', `/r/${referrer.code}`, { key: null, headers: { accept: 'text/html', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' } });
+    const page = await stack.call('GET', `/r/${referrer.code}`, {
+      key: null,
+      headers: { accept: 'text/html', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' },
+    });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.body).toContain('<h1>Jane gave you 20% off</h1>');
@@ -120,22 +146,37 @@ describe('referral links', () => {
 
   it('redirect only to allowed hosts, and send phones to the app', async () => {
     const programId = await createProgram(stack, {
-      landing: { url: 'https://acme.example/signup', allowedRedirectHosts: ['acme.example', 'shop.acme.example'], iosAppUrl: 'acme://signup', androidAppUrl: null, headline: null },
+      landing: {
+        url: 'https://acme.example/signup',
+        allowedRedirectHosts: ['acme.example', 'shop.acme.example'],
+        iosAppUrl: 'acme://signup',
+        androidAppUrl: null,
+        headline: null,
+      },
     });
     const referrer = await enrol(stack, programId);
     const deep = await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('https://shop.acme.example/plans')}`, { key: null });
     expect(deep.headers.get('location')).toMatch(/^https:\/\/shop\.acme\.example\/plans\?ref=/);
-    expect(await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('https://evil.example/')}`, { key: null })).toMatchObject(problem(400, /allowed hosts/));
-    const phone = await stack.call('GET', `/r/${referrer.code}`, { key: null, headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)' } });
+    expect(await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('https://evil.example/')}`, { key: null })).toMatchObject(
+      problem(400, /allowed hosts/),
+    );
+    const phone = await stack.call('GET', `/r/${referrer.code}`, {
+      key: null,
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)' },
+    });
     expect(phone.headers.get('location')).toMatch(new RegExp(`^acme://signup\\?ref=${referrer.code}&rclid=ck_`));
   });
 
   it('record server-side clicks for backends with their own landing pages', async () => {
     const programId = await createProgram(stack);
     const referrer = await enrol(stack, programId);
-    const click = await stack.call('POST', `/v1/programs/${programId}/clicks`, { body: { code: referrer.code.toLowerCase(), ip: '198.51.100.4', userAgent: 'curl/8' } });
+    const click = await stack.call('POST', `/v1/programs/${programId}/clicks`, {
+      body: { code: referrer.code.toLowerCase(), ip: '198.51.100.4', userAgent: 'curl/8' },
+    });
     expect(click).toMatchObject({ status: 201, body: { clickId: expect.stringMatching(/^ck_/) } });
-    const referral = await stack.call('POST', `/v1/programs/${programId}/referrals`, { body: { clickId: click.body.clickId, referee: { externalId: uniqueId('r'), email: 'r@example.com' } } });
+    const referral = await stack.call('POST', `/v1/programs/${programId}/referrals`, {
+      body: { clickId: click.body.clickId, referee: { externalId: uniqueId('r'), email: 'r@example.com' } },
+    });
     expect(referral).toMatchObject({ status: 201, body: { referrerId: referrer.participantId } });
     await stack.call('POST', `/v1/referrals/${referral.body.referralId}/cancel`, { body: { reason: 'test over' } });
     expect(await stack.call('POST', `/v1/programs/${programId}/clicks`, { body: { code: 'NOSUCHCODE' } })).toMatchObject(problem(422));
@@ -154,21 +195,28 @@ describe('the ledger', () => {
     const csv = await stack.call('GET', '/v1/ledger/transfers', { headers: { accept: 'text/csv' } });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(csv.body.split('\n')[0]).toBe('transferId,createdAt,programId,participantId,referralId,rewardId,code,phase,amount,currency,debitAccountId,creditAccountId,pendingId,key');
+    expect(csv.body.split('\n')[0]).toBe(
+      'transferId,createdAt,programId,participantId,referralId,rewardId,code,phase,amount,currency,debitAccountId,creditAccountId,pendingId,key',
+    );
   });
 });
 
 describe('the system endpoints', () => {
   it('report health, readiness and metrics', async () => {
     expect(await stack.call('GET', '/healthz', { key: null })).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await stack.call('GET', '/readyz', { key: null })).toMatchObject({ status: 200, body: { status: 'ready', checks: { database: 'ok', temporal: 'ok' } } });
+    expect(await stack.call('GET', '/readyz', { key: null })).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { database: 'ok', temporal: 'ok' } },
+    });
     const metrics = await stack.call('GET', '/metrics', { key: null });
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
   });
 
   it('describe in /openapi.json every operation of the HTTP contract', async () => {
     const { body } = await stack.call('GET', '/openapi.json', { key: null });
-    const operations = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(
       [
         'PUT /v1/programs/{programId}',
@@ -200,7 +248,14 @@ describe('the system endpoints', () => {
       ].sort(),
     );
     const conversions = body.paths['/v1/programs/{programId}/conversions'].post;
-    expect(conversions.requestBody.content['application/json'].schema.required).toEqual(['eventId', 'refereeExternalId', 'type', 'amount', 'currency', 'occurredAt']);
+    expect(conversions.requestBody.content['application/json'].schema.required).toEqual([
+      'eventId',
+      'refereeExternalId',
+      'type',
+      'amount',
+      'currency',
+      'occurredAt',
+    ]);
     expect(conversions['x-scopes']).toEqual(['ingest']);
     expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '503']);
     expect(conversions.responses['400'].content['application/problem+json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);

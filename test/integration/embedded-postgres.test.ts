@@ -1,10 +1,11 @@
 // As root, embedded Postgres runs as a "postgres" user, who cannot enter a clone under a directory
 // closed to others, such as /root. A directory of that kind is simulated here, with a copy of the
 // binaries and a DATA_DIR inside it; as root, Postgres must still start, from places it can reach.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres.ts';
 import { postgresDataDir } from '../../scripts/postgres-data-dir.ts';
@@ -62,7 +63,9 @@ describe('embedded Postgres from a directory closed to others', () => {
     const executables = await postgresExecutables();
 
     const cluster = await postgresDataDir(wanted, keepAt);
-    expect(cluster).toEqual(asRoot ? { path: expect.stringMatching(new RegExp(`^${keepAt}/postgres-`)), linkedFrom: wanted } : { path: wanted, linkedFrom: null });
+    expect(cluster).toEqual(
+      asRoot ? { path: expect.stringMatching(new RegExp(`^${keepAt}/postgres-`)), linkedFrom: wanted } : { path: wanted, linkedFrom: null },
+    );
     const first = await startEmbeddedPostgres({ dataDir: cluster.path, port: await freePort(), executables, ephemeral: true });
     try {
       await query(first.url, "create table kept (note text); insert into kept values ('still here')");
@@ -88,6 +91,8 @@ describe('embedded Postgres from a directory closed to others', () => {
       (cluster) => cluster.path,
       (error: Error) => error.message,
     );
-    expect(outcome).toEqual(asRoot ? expect.stringMatching(new RegExp(`^${wanted} holds a Postgres cluster .* cannot enter ${closed}\\): move DATA_DIR [^\\n]+$`)) : wanted);
+    expect(outcome).toEqual(
+      asRoot ? expect.stringMatching(new RegExp(`^${wanted} holds a Postgres cluster .* cannot enter ${closed}\\): move DATA_DIR [^\\n]+$`)) : wanted,
+    );
   });
 });

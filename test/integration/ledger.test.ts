@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.ts';
-import { auditLedger } from '../../db/ledger-audit.ts';
 import { LedgerConflictError } from '../../db/ledger.ts';
+import { auditLedger } from '../../db/ledger-audit.ts';
 import { listBalances, listTransfers, summarize } from '../../db/ledger-reports.ts';
-import { type RewardEntry, postReward, recordStripeFulfilment, reserveReward, reverseReward, voidReward } from '../../db/reward-ledger.ts';
-import { type TestDatabase, createTestDatabase } from '../support/database.ts';
+import { postReward, type RewardEntry, recordStripeFulfilment, reserveReward, reverseReward, voidReward } from '../../db/reward-ledger.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { seedParticipant, seedProgram } from '../support/seed.ts';
 
 let testDb: TestDatabase;
@@ -92,7 +92,11 @@ describe('a reward in the ledger', () => {
     await Promise.all(Array.from({ length: 10 }, () => postReward(db, reward.rewardId)));
     await Promise.all(Array.from({ length: 10 }, () => recordStripeFulfilment(db, reward)));
     const { transfers } = await listTransfers(db, { participantId: reward.participantId, limit: 100 });
-    expect(transfers.map((t) => `${t.code}:${t.phase}:${t.amount}`)).toEqual(['reward_earned:pending:2000', 'reward_earned:post:2000', 'reward_fulfilled:single:2000']);
+    expect(transfers.map((t) => `${t.code}:${t.phase}:${t.amount}`)).toEqual([
+      'reward_earned:pending:2000',
+      'reward_earned:post:2000',
+      'reward_fulfilled:single:2000',
+    ]);
   });
 
   it('refuses a repeated key with a different amount or beneficiary', async () => {
@@ -161,8 +165,22 @@ describe('ledger integrity', () => {
   it('summarises a program for finance', async () => {
     const other = await seedProgram(db, 'summary');
     const participantId = await seedParticipant(db, other);
-    const entry = (n: number, amount: number): RewardEntry => ({ rewardId: `sum_${n}`, referralId: `ref_sum_${n}`, programId: other, participantId, currency: 'usd', amount });
-    for (const [n, amount] of [[1, 100], [2, 200], [3, 400], [4, 800], [5, 1600]] as const) await reserveReward(db, entry(n, amount), noLimit);
+    const entry = (n: number, amount: number): RewardEntry => ({
+      rewardId: `sum_${n}`,
+      referralId: `ref_sum_${n}`,
+      programId: other,
+      participantId,
+      currency: 'usd',
+      amount,
+    });
+    for (const [n, amount] of [
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 800],
+      [5, 1600],
+    ] as const)
+      await reserveReward(db, entry(n, amount), noLimit);
     await voidReward(db, 'sum_1');
     for (const n of [2, 3, 4]) await postReward(db, `sum_${n}`);
     await recordStripeFulfilment(db, entry(3, 400));

@@ -25,13 +25,22 @@ describe('a referral over HTTP', () => {
       body: { clickId, referee: { externalId: refereeExternalId, email: 'sam@example.org', ip: '203.0.113.7', country: 'US' } },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ referralId: expect.stringMatching(/^ref_/), referrerId: referrer.participantId, status: 'pending_conversion', workflowId: created.body.referralId });
+    expect(created.body).toEqual({
+      referralId: expect.stringMatching(/^ref_/),
+      referrerId: referrer.participantId,
+      status: 'pending_conversion',
+      workflowId: created.body.referralId,
+    });
     const { referralId } = created.body;
     // Ops see which program and code a referral is for in the Web UI's list, and never the referee's email.
     const described = await stack.temporal.workflow.getHandle(referralId).describe();
     expect(await described.staticSummary()).toBe(`Referral in ${programId} by code ${referrer.code}`);
     expect(await described.staticDetails()).toBe(
-      [`**Program** ${programId}, version 1`, `**Referrer** ${referrer.participantId} (code ${referrer.code})`, `**Attribution** click ${clickId}, first touch`].join('\n'),
+      [
+        `**Program** ${programId}, version 1`,
+        `**Referrer** ${referrer.participantId} (code ${referrer.code})`,
+        `**Attribution** click ${clickId}, first touch`,
+      ].join('\n'),
     );
 
     const conversion = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId, 'evt_order_1', 5000) });
@@ -40,7 +49,14 @@ describe('a referral over HTTP', () => {
 
     const rewarded = await stack.referralReaches(referralId, 'rewarded');
     expect(rewarded.rewards).toEqual([
-      expect.objectContaining({ beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: expect.stringMatching(/^cbtxn_/) }),
+      expect.objectContaining({
+        beneficiary: 'referrer',
+        kind: 'account_credit',
+        amount: 2000,
+        currency: 'usd',
+        status: 'issued',
+        providerRef: expect.stringMatching(/^cbtxn_/),
+      }),
     ]);
     expect(rewarded.fraud).toEqual({ score: 0, signals: [], decision: 'approve' });
 
@@ -151,7 +167,7 @@ describe('ops', () => {
     expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(409);
   });
 
-  it('correct a referrer\'s Stripe customer between payout attempts without paying twice, and claw back from the one paid', async () => {
+  it("correct a referrer's Stripe customer between payout attempts without paying twice, and claw back from the one paid", async () => {
     const programId = await createProgram(stack, { holdingPeriod: 'P0D', clawbackWindow: 'P30D' });
     const referrer = await enrol(stack, programId);
     const first = referrer.stripeCustomerId ?? '';
@@ -177,7 +193,10 @@ describe('ops', () => {
   });
 
   it('review a suspicious referral, and are refused when it is not in review', async () => {
-    const programId = await createProgram(stack, { ...instantly, fraud: { reviewScore: 50, rejectScore: null, reviewTimeout: 'P7D', onReviewTimeout: 'reject' } });
+    const programId = await createProgram(stack, {
+      ...instantly,
+      fraud: { reviewScore: 50, rejectScore: null, reviewTimeout: 'P7D', onReviewTimeout: 'reject' },
+    });
     const referrer = await enrol(stack, programId);
     const refereeExternalId = uniqueId('referee');
     const created = await stack.call('POST', `/v1/programs/${programId}/referrals`, {
@@ -188,7 +207,11 @@ describe('ops', () => {
 
     await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId) });
     const inReview = await stack.referralReaches(referralId, 'in_review');
-    expect(inReview.fraud).toEqual({ score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }], decision: 'review' });
+    expect(inReview.fraud).toEqual({
+      score: 100,
+      signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }],
+      decision: 'review',
+    });
 
     // The list is read from the Postgres projection, which follows the workflow a moment later.
     const listed = await stack.eventually(
@@ -197,8 +220,13 @@ describe('ops', () => {
     );
     expect(listed.body.data.map((r: { referralId: string }) => r.referralId)).toEqual([referralId]);
 
-    const decided = await stack.call('POST', `/v1/referrals/${referralId}/review`, { body: { decision: 'reject', reviewer: 'ops@acme.example', note: 'same person' } });
-    expect(decided).toMatchObject({ status: 200, body: { status: 'rejected', review: { decision: 'reject', reviewer: 'ops@acme.example', note: 'same person' } } });
+    const decided = await stack.call('POST', `/v1/referrals/${referralId}/review`, {
+      body: { decision: 'reject', reviewer: 'ops@acme.example', note: 'same person' },
+    });
+    expect(decided).toMatchObject({
+      status: 200,
+      body: { status: 'rejected', review: { decision: 'reject', reviewer: 'ops@acme.example', note: 'same person' } },
+    });
     expect((await stack.call('POST', `/v1/referrals/${referralId}/cancel`, { body: { reason: 'late' } })).status).toBe(409);
   });
 });

@@ -1,10 +1,11 @@
 // Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
 // Re-record only on purpose, when a change is meant to alter how referrals run; a replay failure
 // otherwise means the change would break referrals already running in production.
-import { Worker } from '@temporalio/worker';
+
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { programInputSchema, termsOf, type ProgramInput } from '../../domain/program.ts';
+import { Worker } from '@temporalio/worker';
+import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
 import { cancelUpdate, conversionSignal, type ReferralInput, referralQuery, refundSignal, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
 import { FakeActivities, type Script } from '../support/fake-activities.ts';
 import { programInput } from '../support/program-fixtures.ts';
@@ -16,7 +17,13 @@ const fakes = new FakeActivities();
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
 
 function input(overrides: Partial<ProgramInput> = {}): ReferralInput {
-  const program = { ...programInputSchema.parse(programInput(overrides)), programId: 'acme', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+  const program = {
+    ...programInputSchema.parse(programInput(overrides)),
+    programId: 'acme',
+    version: 1,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
   return {
     referralId: `ref_${randomUUID()}`,
     terms: termsOf(program),

@@ -1,10 +1,11 @@
 // Today's workflow code must replay the recorded histories of referrals run by earlier code, or a
 // deployment would break the referrals already running. Recorded by test/replay/record-histories.ts.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
 import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { workflowsPath } from '../support/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));

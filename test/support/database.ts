@@ -1,7 +1,7 @@
 // Each test file gets a database of its own on the shared test cluster, migrated to the latest schema.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, connectDb, migrateToLatest } from '../../db/connect.ts';
+import { connectDb, type Db, migrateToLatest } from '../../db/connect.ts';
 
 export interface TestDatabase {
   db: Db;

@@ -100,7 +100,6 @@ export class FakeActivities {
   };
 }
 
-
 /** A promise and the function that settles it. */
 export function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;

@@ -18,7 +18,8 @@ export class FakeHubSpot {
 
   async start(): Promise<this> {
     const { url, close } = await listen((req, body, res) => {
-      if (req.headers.authorization !== 'Bearer hubspot-test-token') return sendJson(res, 401, { status: 'error', message: 'Authentication credentials not found', category: 'INVALID_AUTHENTICATION' });
+      if (req.headers.authorization !== 'Bearer hubspot-test-token')
+        return sendJson(res, 401, { status: 'error', message: 'Authentication credentials not found', category: 'INVALID_AUTHENTICATION' });
       if (req.method !== 'POST' || req.url !== '/crm/v3/objects/contacts/batch/upsert') return sendJson(res, 404, { status: 'error', message: 'not found' });
       const failure = this.failures.shift();
       if (failure) return sendJson(res, failure, { status: 'error', message: 'injected failure', category: 'TEST' });

@@ -152,7 +152,9 @@ export class FakeStripe {
     if (key) {
       const previous = this.idempotent.get(key);
       if (previous === 'in_flight') {
-        return stripeError(res, 409, 'invalid_request_error', 'There is currently another in-progress request using this Idempotent Key', { code: 'idempotency_key_in_use' });
+        return stripeError(res, 409, 'invalid_request_error', 'There is currently another in-progress request using this Idempotent Key', {
+          code: 'idempotency_key_in_use',
+        });
       }
       if (previous && previous.fingerprint !== fingerprint) {
         return stripeError(res, 400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters they were first used with.');
@@ -181,9 +183,10 @@ export class FakeStripe {
       livemode: false,
     };
     this.balanceTransactions.push(transaction);
-    const answer = fault?.kind === 'hold' && fault.failWith
-      ? { status: fault.failWith, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } }
-      : { status: 200, body: transaction };
+    const answer =
+      fault?.kind === 'hold' && fault.failWith
+        ? { status: fault.failWith, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } }
+        : { status: 200, body: transaction };
     if (key) this.idempotent.set(key, { fingerprint, ...answer });
     if (fault?.kind === 'hold') {
       fault.processed();

@@ -1,5 +1,5 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { rm } from 'node:fs/promises';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunningPostgres } from '../../db/embedded-postgres.ts';
 
 export default async function globalTeardown(): Promise<void> {

@@ -33,7 +33,12 @@ export async function enrol(stack: Stack, programId: string, options: { stripe?:
   return { ...response.body, externalId, stripeCustomerId };
 }
 
-export async function refer(stack: Stack, programId: string, code: string, refereeExternalId = uniqueId('referee')): Promise<{ referralId: string; refereeExternalId: string }> {
+export async function refer(
+  stack: Stack,
+  programId: string,
+  code: string,
+  refereeExternalId = uniqueId('referee'),
+): Promise<{ referralId: string; refereeExternalId: string }> {
   const response = await stack.call('POST', `/v1/programs/${programId}/referrals`, {
     body: { code, referee: { externalId: refereeExternalId, email: `${refereeExternalId}@example.org` } },
   });

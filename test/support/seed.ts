@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.ts';
 
 export async function seedProgram(db: Db, programId = 'acme'): Promise<string> {
-  await db.insertInto('programs').values({ id: programId, version: 1, config: JSON.stringify({}) }).execute();
+  await db
+    .insertInto('programs')
+    .values({ id: programId, version: 1, config: JSON.stringify({}) })
+    .execute();
   return programId;
 }
 

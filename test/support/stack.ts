@@ -1,10 +1,11 @@
 // The real stack for integration tests: the Express app over HTTP, a worker process, Postgres (a
 // database of this file's own on the shared cluster) and the shared Temporal dev server, with the
 // real Stripe and HubSpot clients pointed at stateful fakes.
-import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
-import type { Client } from '@temporalio/client';
+
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/connect.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
@@ -71,7 +72,10 @@ export class Stack {
     };
     const config = loadConfig(env);
     this.temporal = await connectTemporal(config);
-    this.server = await startApi({ config, db: this.db, log: createLogger('silent', 'api'), temporal: this.temporal, adminApiKey: this.adminKey }, { host: '127.0.0.1' });
+    this.server = await startApi(
+      { config, db: this.db, log: createLogger('silent', 'api'), temporal: this.temporal, adminApiKey: this.adminKey },
+      { host: '127.0.0.1' },
+    );
     this.worker = new WorkerProcess(env);
     await this.worker.start();
   }
@@ -119,7 +123,9 @@ export class Stack {
       if (last.status === 200 && last.body.status === status) return last.body as ReferralView;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`referral ${referralId} did not reach ${status}; last answer ${last?.status}: ${JSON.stringify(last?.body)}\nworker output:\n${this.worker.output.slice(-4000)}`);
+    throw new Error(
+      `referral ${referralId} did not reach ${status}; last answer ${last?.status}: ${JSON.stringify(last?.body)}\nworker output:\n${this.worker.output.slice(-4000)}`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fileURLToPath } from 'node:url';
-import { temporalTestServer } from '../../scripts/temporal-executables.ts';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributes } from '../../runtime/search-attributes.ts';
+import { temporalTestServer } from '../../scripts/temporal-executables.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -9,6 +9,10 @@ export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', i
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: temporalTestServer() } });
   // The test server cannot list search attributes, only add them.
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default', searchAttributeKeys.map((key) => key.name));
+  await registerSearchAttributes(
+    env.connection,
+    env.namespace ?? 'default',
+    searchAttributeKeys.map((key) => key.name),
+  );
   return env;
 }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { CODE_ALPHABET, GENERATED_CODE_LENGTH, codeFromRandomBytes, normalizeCode } from '../../domain/codes.ts';
+import { describe, expect, it } from '@jest/globals';
+import { CODE_ALPHABET, codeFromRandomBytes, GENERATED_CODE_LENGTH, normalizeCode } from '../../domain/codes.ts';
 import { assessReferral, canonicalEmail } from '../../domain/fraud.ts';
 import { qualifies, refundUndoes } from '../../domain/qualification.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';
@@ -37,7 +37,11 @@ describe('referral ids', () => {
 });
 
 describe('qualifying conversions', () => {
-  const terms = { currency: 'usd', conversion: { types: ['purchase'], minAmount: 1000 }, rewards: { referrer: { kind: 'account_credit' as const, amount: 2000 }, referee: null } };
+  const terms = {
+    currency: 'usd',
+    conversion: { types: ['purchase'], minAmount: 1000 },
+    rewards: { referrer: { kind: 'account_credit' as const, amount: 2000 }, referee: null },
+  };
   it('need the right type, currency and amount', () => {
     expect(qualifies({ type: 'purchase', amount: 1000, currency: 'usd' }, terms)).toEqual({ qualifying: true });
     expect(qualifies({ type: 'signup', amount: 5000, currency: 'usd' }, terms)).toEqual({ qualifying: false, reason: 'type "signup" does not qualify' });
@@ -49,8 +53,15 @@ describe('qualifying conversions', () => {
   });
 
   it('must earn a reward that is not rounded away', () => {
-    const percent = { ...terms, conversion: { types: ['purchase'], minAmount: 0 }, rewards: { referrer: { kind: 'account_credit' as const, percent: 10 }, referee: null } };
-    expect(qualifies({ type: 'purchase', amount: 9, currency: 'usd' }, percent)).toEqual({ qualifying: false, reason: 'amount 9 earns a reward that rounds to nothing' });
+    const percent = {
+      ...terms,
+      conversion: { types: ['purchase'], minAmount: 0 },
+      rewards: { referrer: { kind: 'account_credit' as const, percent: 10 }, referee: null },
+    };
+    expect(qualifies({ type: 'purchase', amount: 9, currency: 'usd' }, percent)).toEqual({
+      qualifying: false,
+      reason: 'amount 9 earns a reward that rounds to nothing',
+    });
     expect(qualifies({ type: 'purchase', amount: 10, currency: 'usd' }, percent)).toEqual({ qualifying: true });
   });
 });
@@ -66,7 +77,11 @@ describe('fraud scoring', () => {
 
   it.each([
     ['the same account', { externalId: 'u1', email: 'x@example.com', stripeCustomerId: null }, "referee has the referrer's account"],
-    ['a disguised Gmail address', { externalId: 'u2', email: 'janedoe+promo@googlemail.com', stripeCustomerId: null }, "referee has the referrer's email address"],
+    [
+      'a disguised Gmail address',
+      { externalId: 'u2', email: 'janedoe+promo@googlemail.com', stripeCustomerId: null },
+      "referee has the referrer's email address",
+    ],
     ['the same Stripe customer', { externalId: 'u2', email: 'x@example.com', stripeCustomerId: 'cus_1' }, "referee has the referrer's Stripe customer"],
   ])('rejects a self-referral through %s and says why', (_, referee, detail) => {
     expect(assessReferral({ referrer, referee }, thresholds)).toEqual({

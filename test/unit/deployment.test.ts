@@ -1,10 +1,11 @@
 // docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so they are checked
 // against the code they deploy: entry points exist, their environment passes our own config
 // validation, the image holds every file they import, and the search attributes match the code's.
-import { describe, expect, it } from '@jest/globals';
+
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { loadConfig } from '../../runtime/config.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
@@ -15,7 +16,10 @@ const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 
 /** Compose interpolation as a user without any of the optional variables set would get it. */
 function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, fallback?: string) => env[name] ?? (kind === '-' ? (fallback ?? '') : ''));
+  return value.replace(
+    /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (_, name: string, kind?: string, fallback?: string) => env[name] ?? (kind === '-' ? (fallback ?? '') : ''),
+  );
 }
 
 function serviceEnv(service: string): Record<string, string> {

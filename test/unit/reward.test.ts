@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { exactAmount, InvalidAmountError } from '../../domain/money.ts';
 import { referrerRewardSchema } from '../../domain/reward.ts';
 import { referrerRewardAmount } from '../../domain/reward-amount.ts';
-import { exactAmount, InvalidAmountError } from '../../domain/money.ts';
 
 describe('referrer reward maths', () => {
   it('pays a fixed amount whatever the conversion', () => {

@@ -1,12 +1,13 @@
 // Every Temporal connection setting, from the environment to the options the API's client and the
 // worker's native connection are opened with (self-hosted, TLS, mTLS, Temporal Cloud with an API key).
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { connectTemporal, connectWorker, temporalConnectionOptions } from '../../runtime/composition-root.ts';
 import { loadConfig } from '../../runtime/config.ts';
 
@@ -54,7 +55,11 @@ describe('the Temporal connection options', () => {
   });
 
   it('send an API key over TLS, as Temporal Cloud wants', () => {
-    const { connectionOptions } = optionsFor({ TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'acme.a1b2c', TEMPORAL_API_KEY: 'secret-key' });
+    const { connectionOptions } = optionsFor({
+      TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233',
+      TEMPORAL_NAMESPACE: 'acme.a1b2c',
+      TEMPORAL_API_KEY: 'secret-key',
+    });
     expect(connectionOptions).toEqual({ address: 'us-east-1.aws.api.temporal.io:7233', apiKey: 'secret-key', tls: true });
   });
 
@@ -110,7 +115,9 @@ describe('a bad Temporal setting stops start-up naming the variable', () => {
   });
 
   it('a profile the file lacks', () => {
-    expect(() => optionsFor({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), TEMPORAL_PROFILE: 'staging' })).toThrow("TEMPORAL_CONFIG_FILE: Profile 'staging' not found");
+    expect(() => optionsFor({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), TEMPORAL_PROFILE: 'staging' })).toThrow(
+      "TEMPORAL_CONFIG_FILE: Profile 'staging' not found",
+    );
   });
 });
 
@@ -132,7 +139,11 @@ describe('the API client and the worker connection', () => {
     const expected = {
       address: 'temporal.internal:7233',
       apiKey: 'secret-key',
-      tls: { serverNameOverride: 'temporal.internal', serverRootCACertificate: bytes(serverCa), clientCertPair: { crt: bytes(clientCert), key: bytes(clientKey) } },
+      tls: {
+        serverNameOverride: 'temporal.internal',
+        serverRootCACertificate: bytes(serverCa),
+        clientCertPair: { crt: bytes(clientCert), key: bytes(clientKey) },
+      },
     };
     const clientConnect = jest.spyOn(Connection, 'connect').mockResolvedValue({} as Connection);
     const workerConnect = jest.spyOn(NativeConnection, 'connect').mockResolvedValue({} as NativeConnection);

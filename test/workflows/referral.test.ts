@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { programInputSchema, termsOf, type ProgramInput } from '../../domain/program.ts';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
 import type { ConversionEvent, ReferralStatus, ReferralView } from '../../domain/referral.ts';
 import {
-  type ReferralInput,
   cancelUpdate,
   conversionSignal,
+  type ReferralInput,
   reattributeUpdate,
   referralQuery,
   refundSignal,
@@ -40,7 +40,13 @@ afterAll(async () => {
 });
 
 function inputFor(overrides: Partial<ProgramInput> = {}, referee: Partial<ReferralInput['referee']> = {}): ReferralInput {
-  const program = { ...programInputSchema.parse(programInput(overrides)), programId: 'acme', version: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+  const program = {
+    ...programInputSchema.parse(programInput(overrides)),
+    programId: 'acme',
+    version: 3,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
   return {
     referralId: `ref_${randomUUID()}`,
     terms: termsOf(program),
@@ -81,7 +87,20 @@ async function reaches(handle: Handle, status: ReferralStatus): Promise<Referral
 
 const statuses = (view: ReferralView) => view.timeline.map((entry) => entry.event).filter((event) => /^[a-z_]+$/.test(event) && event in statusSet);
 const statusSet = Object.fromEntries(
-  ['pending_conversion', 'in_review', 'holding', 'rewarding', 'rewarded', 'needs_attention', 'expired', 'rejected', 'voided', 'capped', 'cancelled', 'reversed'].map((s) => [s, true]),
+  [
+    'pending_conversion',
+    'in_review',
+    'holding',
+    'rewarding',
+    'rewarded',
+    'needs_attention',
+    'expired',
+    'rejected',
+    'voided',
+    'capped',
+    'cancelled',
+    'reversed',
+  ].map((s) => [s, true]),
 );
 
 describe('a referral that converts', () => {
@@ -197,7 +216,9 @@ describe('a referral that does not pay', () => {
 
   it('is rejected when the fraud check says so', async () => {
     const input = inputFor();
-    fakes.script(input.referralId, { fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }], decision: 'reject' } });
+    fakes.script(input.referralId, {
+      fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: "referee has the referrer's email address" }], decision: 'reject' },
+    });
     const handle = await start(input);
     await handle.signal(conversionSignal, purchase());
     const final = await handle.result();
@@ -406,7 +427,9 @@ describe('a ledger step that fails for good', () => {
     await handle.signal(conversionSignal, purchase());
     const parked = await reaches(handle, 'needs_attention');
     expect(parked.attention).toBe('booking the earned reward failed: pending transfer was already voided');
-    await expect(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'give up' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('fix the cause and retry') } });
+    await expect(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'give up' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('fix the cause and retry') },
+    });
     await handle.executeUpdate(retryUpdate);
     expect((await handle.result()).status).toBe('rewarded');
   });

@@ -11,19 +11,15 @@ export async function payOut(run: ReferralRun, reward: ReferrerReward): Promise<
   const { state, record } = run;
   const { payout, rewardId } = reward;
   run.setStatus('rewarding');
-  await untilDone(run, 'booking the earned reward', () =>
-    ledger.postReward.executeWithOptions({ summary: `book earned reward ${rewardId}` }, [rewardId]),
-  );
+  await untilDone(run, 'booking the earned reward', () => ledger.postReward.executeWithOptions({ summary: `book earned reward ${rewardId}` }, [rewardId]));
   const stop = () => state.stopBeforePayout();
   // A refund may have come while the reward was being booked: then nothing is paid at all.
   const fulfilled = stop()
     ? { stopped: stop() as Stop }
-    : await withOpsRecovery(
-        run,
-        'fulfilment',
-        () => payouts.fulfilReward.executeWithOptions({ summary: `pay reward ${rewardId} to the referrer` }, [payout]),
-        { stop, reward: { view: reward.view, failed: 'failed' } },
-      );
+    : await withOpsRecovery(run, 'fulfilment', () => payouts.fulfilReward.executeWithOptions({ summary: `pay reward ${rewardId} to the referrer` }, [payout]), {
+        stop,
+        reward: { view: reward.view, failed: 'failed' },
+      });
   if ('stopped' in fulfilled) {
     // The reward was earned but, as far as we know, not paid: reversing checks with the provider and
     // takes it back from wherever it is.
