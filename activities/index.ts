@@ -12,11 +12,14 @@ import type { ReferralView } from '../domain/referral.ts';
 import { referralLink } from '../domain/referral-link.ts';
 import type { Crm } from './crm.ts';
 import type { Fulfilment, RewardProvider } from './reward-provider.ts';
+import { createViralLoopActivities } from './viral-loop.ts';
+import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
 
 export interface ActivityDeps {
   db: Db;
   rewards: RewardProvider;
   crm: Crm | null;
+  webhooks: WebhookPublishing;
   publicBaseUrl: string;
   log: Logger;
 }
@@ -49,6 +52,8 @@ export interface CrmSyncInput {
   code: string;
   referrerId: string;
   refereeEmail: string;
+  /** The referee's own code, once the viral loop has enrolled them. */
+  refereeCode?: string | undefined;
 }
 
 export interface ProjectionInput {
@@ -88,6 +93,9 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createEventPublisher(deps),
+    ...createViralLoopActivities(deps),
+
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
     async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
       await saveReferralProjection(db, view, revision);
@@ -141,7 +149,13 @@ export function createActivities(deps: ActivityDeps) {
       await deps.crm.upsertContacts([
         {
           email: input.refereeEmail,
-          properties: { referral_id: input.referralId, referral_program: input.programId, referral_status: input.status, referred_by_code: input.code },
+          properties: {
+            referral_id: input.referralId,
+            referral_program: input.programId,
+            referral_status: input.status,
+            referred_by_code: input.code,
+            ...(input.refereeCode ? { referral_code: input.refereeCode, referral_link: referralLink(deps.publicBaseUrl, input.refereeCode) } : {}),
+          },
         },
         {
           email: referrer.email,

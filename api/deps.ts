@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import type { DeliveryPolicy } from '../workflows/webhook-delivery.ts';
 
 /** What the ingress needs: Postgres for reads, Temporal for everything a referral does. */
 export interface ApiDeps {
@@ -10,4 +11,8 @@ export interface ApiDeps {
   publicBaseUrl: string;
   adminApiKey: string;
   log: Logger;
+  /** Verifies Stripe's webhook signatures; null answers the Stripe webhook route with a 503 that says so. */
+  stripeWebhookSecret: string | null;
+  /** How a failed webhook delivery is sent again, and whether endpoints may sit on private addresses. */
+  webhooks: { policy: DeliveryPolicy; allowPrivateUrls: boolean };
 }

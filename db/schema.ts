@@ -25,6 +25,7 @@ export interface ParticipantsTable {
   stripe_customer_id: string | null;
   stripe_account_id: string | null;
   code: string;
+  referred_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -107,6 +108,76 @@ export interface PayoutAttemptsTable {
   first_attempted_at: CreatedAt;
 }
 
+export interface RefereeCustomersTable {
+  stripe_customer_id: string;
+  program_id: string;
+  referee_external_id: string;
+  created_at: CreatedAt;
+}
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  outcome: 'applied' | 'ignored' | 'unattributed' | 'waiting';
+  reason: string | null;
+  program_id: string | null;
+  referral_id: string | null;
+  payment_refs: ColumnType<string[], string[] | undefined, string[]>;
+  refund: ColumnType<unknown, string | null | undefined, string | null>;
+  received_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StripePaymentsTable {
+  payment_ref: string;
+  program_id: string;
+  referee_external_id: string;
+  conversion_event_id: string;
+  amount: BigIntColumn;
+  created_at: CreatedAt;
+}
+
+export interface WebhookEndpointsTable {
+  program_id: string;
+  id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  program_id: string;
+  type: string;
+  payload: ColumnType<unknown, string, never>;
+  created_at: ColumnType<Date, Date | string, never>;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  program_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: CreatedAt;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  attempted_at: CreatedAt;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -117,6 +188,13 @@ export interface Database {
   ledger_transfers: LedgerTransfersTable;
   late_events: LateEventsTable;
   payout_attempts: PayoutAttemptsTable;
+  referee_customers: RefereeCustomersTable;
+  stripe_events: StripeEventsTable;
+  stripe_payments: StripePaymentsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 // Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.

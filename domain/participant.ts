@@ -25,6 +25,10 @@ export const participantChangesSchema = z
   .refine((changes) => Object.keys(changes).length > 0, { message: 'give at least one field to change' });
 export type ParticipantChanges = z.output<typeof participantChangesSchema>;
 
+export const referredBySchema = z
+  .object({ participantId: z.string(), externalId: z.string(), code: z.string() })
+  .describe('the participant whose referral brought this one in (the viral loop), or null');
+
 export const participantSchema = z.object({
   participantId: z.string(),
   programId: z.string(),
@@ -35,6 +39,7 @@ export const participantSchema = z.object({
   stripeAccountId: z.string().nullable(),
   code: z.string(),
   link: z.url(),
+  referredBy: referredBySchema.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -69,6 +69,16 @@ export const programInputSchema = z.strictObject({
     .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
     .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
   landing: landingSchema,
+  viral: z
+    .strictObject({
+      enrolReferees: z
+        .enum(['on_reward', 'on_conversion', 'off'])
+        .default('on_reward')
+        .describe(
+          "when a referee becomes a participant with their own code and link: once their referrer's reward is issued, at their qualifying conversion, or never",
+        ),
+    })
+    .default({ enrolReferees: 'on_reward' }),
 });
 
 export type ProgramInput = z.input<typeof programInputSchema>;
@@ -86,11 +96,13 @@ export type Program = z.infer<typeof programSchema>;
 export type ProgramTerms = Pick<
   Program,
   'programId' | 'version' | 'currency' | 'attribution' | 'conversion' | 'rewards' | 'holdingPeriod' | 'clawbackWindow' | 'limits' | 'fraud'
->;
+> &
+  // Referrals started before the viral loop existed carry no viral terms.
+  Partial<Pick<Program, 'viral'>>;
 
 export function termsOf(program: Program): ProgramTerms {
-  const { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud } = program;
-  return { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud };
+  const { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral } = program;
+  return { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral };
 }
 
 export interface UnsupportedTerm {

@@ -6,14 +6,14 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
-import { createReferralWorker } from './referral-worker.ts';
+import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor } from './services.ts';
+import { activitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -85,17 +85,24 @@ export interface WorkerDeps {
 }
 
 /**
- * The referral worker, ready to run. The namespace first gets whichever search attributes it lacks;
- * the activities get the reward provider and the CRM the configuration names.
+ * The workers, ready to run: referrals, and webhook deliveries beside them. The namespace first gets
+ * whichever search attributes it lacks; the activities get the reward provider and the CRM the
+ * configuration names, and the client to start deliveries with (keep it open while they run).
  */
-export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<EngineWorkers> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
   const added = await ensureSearchAttributes(temporal.connection, namespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
-  const worker = await createReferralWorker({ connection, namespace, taskQueue, activities: activitiesFor(config, db, log) });
+  const workers = await createEngineWorkers({
+    connection,
+    namespace,
+    taskQueue,
+    activities: activitiesFor(config, db, log, temporal),
+    webhookActivities: webhookActivitiesFor(config, db, log),
+  });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
-  return worker;
+  return workers;
 }
 
 export interface ApiServerDeps {
@@ -110,7 +117,16 @@ export interface ApiServerDeps {
 /** The HTTP API, listening on PORT; a busy port rejects here rather than failing later. */
 export async function startApi({ config, db, log, temporal, adminApiKey }: ApiServerDeps, options: { host?: string } = {}): Promise<Server> {
   const app = createApp(
-    { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl: config.publicBaseUrl, adminApiKey, log },
+    {
+      db,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      publicBaseUrl: config.publicBaseUrl,
+      adminApiKey,
+      log,
+      stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
+      webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
+    },
     { trustProxy: config.TRUST_PROXY },
   );
   const server = createServer(app);

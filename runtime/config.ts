@@ -2,10 +2,22 @@
 // message that names the variable.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { checkDuration } from '../domain/duration.ts';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const existingFile = z.string().refine((file) => existsSync(file), 'no such file');
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+/** An ISO 8601 duration, as milliseconds. */
+const duration = z.string().transform((text, context) => {
+  const checked = checkDuration(text);
+  if (checked.ok) return checked.ms;
+  context.addIssue({ code: 'custom', message: checked.message });
+  return z.NEVER;
+});
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
 
 /**
@@ -57,10 +69,15 @@ const envSchema = z
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     HUBSPOT_API_BASE: httpUrl.optional(),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
-    TRUST_PROXY: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((value) => value === 'true'),
+    TRUST_PROXY: flag,
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_/, 'expected a Stripe webhook signing secret (whsec_…)')
+      .optional(),
+    WEBHOOK_ALLOW_PRIVATE_URLS: flag,
+    WEBHOOK_TIMEOUT: duration.default(10_000),
+    WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
+    WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {

@@ -1,18 +1,42 @@
-// The Temporal worker that runs referral workflows and their activities.
-
+// The Temporal workers a worker process runs: one for referral workflows and their activities, one
+// for webhook deliveries on their own task queue. Both run from one bundle of the workflow code.
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReferralActivities } from '../activities/index.ts';
+import type { WebhookActivities } from '../activities/webhooks.ts';
+import { webhookTaskQueue } from '../workflows/webhook-delivery.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export interface ReferralWorkerOptions {
+export interface EngineWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ReferralActivities;
+  webhookActivities: WebhookActivities;
 }
 
-export function createReferralWorker(options: ReferralWorkerOptions): Promise<Worker> {
-  return Worker.create({ ...options, workflowsPath });
+/** The workers as one: they run together, and when one stops the other is stopped too. */
+export interface EngineWorkers {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createEngineWorkers(options: EngineWorkerOptions): Promise<EngineWorkers> {
+  const { connection, namespace, taskQueue } = options;
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+  const workers = [
+    await Worker.create({ connection, namespace, taskQueue, activities: options.activities, workflowBundle }),
+    await Worker.create({ connection, namespace, taskQueue: webhookTaskQueue(taskQueue), activities: options.webhookActivities, workflowBundle }),
+  ];
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  return {
+    async run() {
+      const runs = workers.map((worker) => worker.run().finally(shutdown));
+      await Promise.all(runs);
+    },
+    shutdown,
+  };
 }

@@ -1,5 +1,7 @@
-// Wiring from configuration to the real clients: which reward provider, whether there is a CRM.
+// Wiring from configuration to the real clients: which reward provider, whether there is a CRM, and
+// how webhooks are delivered.
 
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import { type Crm, hubSpotCrm } from '../activities/crm.ts';
@@ -7,7 +9,9 @@ import { createActivities } from '../activities/index.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
+import { createWebhookActivities } from '../activities/webhooks.ts';
 import type { Db } from '../db/connect.ts';
+import { type DeliveryPolicy, webhookTaskQueue } from '../workflows/webhook-delivery.ts';
 import type { Config } from './config.ts';
 
 function stripeClient(secretKey: string, apiBase?: string): Stripe {
@@ -39,6 +43,24 @@ function crm(config: Config, log: Logger): Crm | null {
   return null;
 }
 
-export function activitiesFor(config: Config, db: Db, log: Logger) {
-  return createActivities({ db, rewards: rewardProvider(config, db, log), crm: crm(config, log), publicBaseUrl: config.publicBaseUrl, log });
+/** Backoff from the initial interval up to an hour, or less when the whole window is short. */
+export function deliveryPolicy(config: Config): DeliveryPolicy {
+  const { WEBHOOK_TIMEOUT: timeoutMs, WEBHOOK_RETRY_INITIAL_INTERVAL: initialIntervalMs, WEBHOOK_RETRY_WINDOW: retryForMs } = config;
+  return { timeoutMs, initialIntervalMs, maximumIntervalMs: Math.max(initialIntervalMs, Math.min(3_600_000, retryForMs / 10)), retryForMs };
+}
+
+export function activitiesFor(config: Config, db: Db, log: Logger, temporal: Client) {
+  return createActivities({
+    db,
+    rewards: rewardProvider(config, db, log),
+    crm: crm(config, log),
+    webhooks: { temporal, taskQueue: webhookTaskQueue(config.TEMPORAL_TASK_QUEUE), policy: deliveryPolicy(config) },
+    publicBaseUrl: config.publicBaseUrl,
+    log,
+  });
+}
+
+export function webhookActivitiesFor(config: Config, db: Db, log: Logger) {
+  if (config.WEBHOOK_ALLOW_PRIVATE_URLS) log.warn('WEBHOOK_ALLOW_PRIVATE_URLS is true: webhooks may be sent to loopback and private addresses');
+  return createWebhookActivities({ db, allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS, log });
 }

@@ -14,9 +14,7 @@ const db = await openDatabase(config.DATABASE_URL, log);
 const temporal = await connectTemporal(config);
 const connection = await connectWorker(config);
 const worker = await createWorker({ config, db, log, temporal, connection });
-// The client was only needed to set up search attributes; the worker polls over its own connection.
-await temporal.connection.close();
 await worker.run();
-await connection.close();
+await Promise.all([connection.close(), temporal.connection.close()]);
 await db.destroy();
 log.info('worker stopped');

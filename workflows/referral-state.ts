@@ -26,6 +26,8 @@ export class ReferralState {
   cancellation: string | null = null;
   /** False while parked on a step that cancelling cannot undo (a ledger write): only a retry helps. */
   cancellable = true;
+  /** The referee's own code, once the viral loop has made them a participant. */
+  refereeCode: string | null = null;
 
   constructor(referrer: Referrer) {
     this.referrer = referrer;

@@ -4,6 +4,7 @@ import type { ReferralView } from '../domain/referral.ts';
 import type { ReferralInput } from './definitions.ts';
 import { assessFraud } from './phases/assess-fraud.ts';
 import { awaitConversion } from './phases/await-conversion.ts';
+import { enrolReferee, enrolsAt } from './phases/enrol-referee.ts';
 import { hold } from './phases/hold.ts';
 import { payOut } from './phases/pay-out.ts';
 import { watchForClawback } from './phases/watch-for-clawback.ts';
@@ -17,10 +18,17 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
   return run.end(await lifecycle(run));
 }
 
-/** pending_conversion → (in_review) → holding → rewarding → rewarded → (reversed), or an earlier end. */
+/**
+ * pending_conversion → (in_review) → holding → rewarding → rewarded → (reversed), or an earlier end;
+ * the referee joins the program as a referrer at their conversion or at the reward (the viral loop).
+ */
 async function lifecycle(run: ReferralRun): Promise<Ending> {
   const converted = await awaitConversion(run);
   if ('ending' in converted) return converted.ending;
   const { reward } = converted;
-  return (await assessFraud(run, reward)) ?? (await hold(run, reward)) ?? (await payOut(run, reward)) ?? (await watchForClawback(run, reward));
+  if (enrolsAt(run, 'on_conversion')) await enrolReferee(run);
+  const ended = (await assessFraud(run, reward)) ?? (await hold(run, reward)) ?? (await payOut(run, reward));
+  if (ended) return ended;
+  if (enrolsAt(run, 'on_reward')) await enrolReferee(run);
+  return watchForClawback(run, reward);
 }

@@ -4,10 +4,13 @@ import type { ReferralActivities } from '../../activities/index.ts';
 import { failureTypes, nonRetryable } from '../../domain/failures.ts';
 import type { FraudAssessment } from '../../domain/fraud.ts';
 import type { ReferralView } from '../../domain/referral.ts';
+import type { WebhookEvent } from '../../domain/webhooks.ts';
 
 export interface Script {
   fraud?: FraudAssessment;
   capped?: boolean;
+  /** How many times enrolling the referee fails for good. */
+  enrolFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
   fulfilFailures?: number;
   /** How many times booking the earned reward fails for good (a ledger conflict) before it succeeds. */
@@ -28,6 +31,8 @@ export class FakeActivities {
   readonly calls: Call[] = [];
   readonly projections = new Map<string, { view: ReferralView; revision: number }>();
   readonly reversalDestinations: (string | null)[] = [];
+  /** Every event published, in order, as often as it was published. */
+  readonly published: WebhookEvent[] = [];
   private readonly scripts = new Map<string, Script>();
   private readonly rewardReferrals = new Map<string, string>();
 
@@ -37,7 +42,9 @@ export class FakeActivities {
 
   /** The side-effecting calls made for a referral, in order (projection and CRM syncs left out). */
   effects(referralId: string): string[] {
-    return this.calls.filter((c) => c.referralId === referralId && c.name !== 'recordReferral' && c.name !== 'syncCrm').map((c) => c.name);
+    return this.calls
+      .filter((c) => c.referralId === referralId && c.name !== 'recordReferral' && c.name !== 'syncCrm' && c.name !== 'publishEvents')
+      .map((c) => c.name);
   }
 
   count(referralId: string, name: keyof ReferralActivities): number {
@@ -97,6 +104,26 @@ export class FakeActivities {
       return `cbtxn_reversal_${payout.rewardId}`;
     },
     syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
+    publishEvents: async ({ events }) => {
+      for (const event of events) this.record(String(event.data.referralId), 'publishEvents');
+      this.published.push(...events);
+    },
+    enrolReferee: async ({ referralId, referee, referredBy }) => {
+      this.record(referralId, 'enrolReferee');
+      const script = this.scriptFor(referralId);
+      if ((script.enrolFailures ?? 0) > 0) {
+        script.enrolFailures = (script.enrolFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.participantMissing, `participant ${referredBy} does not exist`);
+      }
+      const code = `CODE${referee.externalId.length}`;
+      return {
+        participantId: `pt_${referee.externalId}`,
+        externalId: referee.externalId,
+        code,
+        link: `https://r.example/r/${code}`,
+        referredBy: { participantId: referredBy, externalId: `ext_${referredBy}`, code: 'JANE2026' },
+      };
+    },
   };
 }
 

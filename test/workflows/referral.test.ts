@@ -121,7 +121,7 @@ describe('a referral that converts', () => {
     expect(final.rewards).toEqual([
       { rewardId, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${rewardId}` },
     ]);
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee']);
     expect(elapsed).toBeLessThan(5_000);
     expect(fakes.projections.get(input.referralId)?.view.status).toBe('rewarded');
   });
@@ -141,6 +141,7 @@ describe('a referral that converts', () => {
       `hold reward ${rewardId} in the ledger`,
       `book earned reward ${rewardId}`,
       `pay reward ${rewardId} to the referrer`,
+      `enrol the referee of ${input.referralId} as a participant`,
     ]);
   });
 
@@ -358,7 +359,7 @@ describe('a fulfilment that fails for good', () => {
     const final = await handle.result();
     expect(final.status).toBe('rewarded');
     expect(final.attention).toBeNull();
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'fulfilReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'fulfilReward', 'enrolReferee']);
   });
 
   it('can be cancelled by ops, reversing the unpaid reward', async () => {
@@ -401,7 +402,7 @@ describe('the clawback window', () => {
     const final = await handle.result();
     expect(final.status).toBe('reversed');
     expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${final.rewards[0]?.rewardId}` });
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee', 'reverseReward']);
     expect(fakes.reversalDestinations.at(-1)).toBe('cus_fake');
   });
 });
@@ -468,5 +469,94 @@ describe('last-touch attribution', () => {
     const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
     await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await finishByCancelling(handle);
+  });
+});
+
+describe('events out', () => {
+  const eventsOf = (referralId: string) => fakes.published.filter((event) => event.data.referralId === referralId);
+
+  it('tells the webhooks each step once, with stable ids and no personal data', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' }, { email: 'sam.private@example.com', name: 'Sam Private' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    const final = await handle.result();
+    const events = eventsOf(input.referralId);
+    expect(events.map((event) => event.type)).toEqual(['referral.created', 'referral.converted', 'reward.issued', 'participant.enrolled']);
+    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+    expect(events[2]).toMatchObject({ type: 'reward.issued', data: { referralId: input.referralId, status: 'rewarded', reward: final.rewards[0] } });
+    expect(events[3]?.data).toMatchObject({
+      participantId: `pt_${input.referee.externalId}`,
+      code: expect.any(String),
+      link: expect.stringContaining('/r/'),
+      referredBy: { participantId: 'pt_referrer' },
+    });
+    expect(JSON.stringify(events)).not.toMatch(/sam\.private|Sam Private/);
+    expect(final.timeline.map((entry) => entry.event)).toContain('referee_enrolled');
+  });
+
+  it('reports review, rejection, voiding and reversal', async () => {
+    const reviewed = inputFor();
+    fakes.script(reviewed.referralId, { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'suspicious' }], decision: 'review' } });
+    const inReview = await start(reviewed);
+    await inReview.signal(conversionSignal, purchase());
+    await reaches(inReview, 'in_review');
+    await inReview.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
+    await inReview.result();
+    expect(eventsOf(reviewed.referralId).map((event) => event.type)).toEqual([
+      'referral.created',
+      'referral.converted',
+      'referral.in_review',
+      'referral.rejected',
+    ]);
+
+    const refunded = inputFor();
+    const holding = await start(refunded);
+    await holding.signal(conversionSignal, purchase('evt_1'));
+    await reaches(holding, 'holding');
+    await holding.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await holding.result();
+    expect(eventsOf(refunded.referralId).map((event) => event.type)).toEqual(['referral.created', 'referral.converted', 'referral.voided']);
+
+    const clawedBack = inputFor({ holdingPeriod: 'P0D' });
+    const paid = await start(clawedBack);
+    await paid.signal(conversionSignal, purchase('evt_1'));
+    await reaches(paid, 'rewarded');
+    await paid.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await paid.result();
+    expect(eventsOf(clawedBack.referralId).map((event) => event.type)).toEqual([
+      'referral.created',
+      'referral.converted',
+      'reward.issued',
+      'participant.enrolled',
+      'reward.reversed',
+    ]);
+  });
+
+  it('enrols the referee at the moment the program chose, or never', async () => {
+    const atConversion = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', viral: { enrolReferees: 'on_conversion' } });
+    fakes.script(atConversion.referralId, {
+      fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: 'same email' }], decision: 'reject' },
+    });
+    const converted = await start(atConversion);
+    await converted.signal(conversionSignal, purchase());
+    expect((await converted.result()).status).toBe('rejected');
+    expect(fakes.effects(atConversion.referralId)).toEqual(['enrolReferee', 'checkFraud']);
+
+    const never = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', viral: { enrolReferees: 'off' } });
+    const off = await start(never);
+    await off.signal(conversionSignal, purchase());
+    expect((await off.result()).status).toBe('rewarded');
+    expect(fakes.effects(never.referralId)).not.toContain('enrolReferee');
+  });
+
+  it('pays the referrer even when the referee cannot be enrolled', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    fakes.script(input.referralId, { enrolFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.timeline.find((entry) => entry.event === 'referee_not_enrolled')?.detail).toBe('participant pt_referrer does not exist');
+    expect(eventsOf(input.referralId).map((event) => event.type)).not.toContain('participant.enrolled');
   });
 });

@@ -21,6 +21,7 @@ export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Pro
   let approved = fraud.decision === 'approve';
   if (fraud.decision === 'review') {
     run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
+    run.emit('referral.in_review', { ...run.referralData(), fraud });
     const decided = await condition(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
     state.reviewClosed = true;
     if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);

@@ -33,5 +33,6 @@ export async function payOut(run: ReferralRun, reward: ReferrerReward): Promise<
   reward.paidTo = fulfilled.done.destination;
   record.setReward(reward.view, 'issued', fulfilled.done.providerRef);
   run.setStatus('rewarded');
+  run.emit('reward.issued', { ...run.referralData(), reward: reward.view }, rewardId);
   return null;
 }
