@@ -13,7 +13,9 @@ import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { programRoutes } from './routes/programs.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhooks.ts';
 import { systemRoutes } from './routes/system.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 
 export interface AppOptions {
   trustProxy?: boolean;
@@ -63,6 +65,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...conversionRoutes(deps),
     ...ledgerRoutes(deps),
     ...apiKeyRoutes(deps, authorizer),
+    ...webhookEndpointRoutes(deps),
+    ...stripeWebhookRoutes(deps),
   ];
   routes.push(...systemRoutes(deps, metrics, () => routes));
   mountRoutes(app, routes, authorizer);

@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findClick } from '../db/clicks.ts';
 import { findParticipantByCode, findParticipantById } from '../db/participants.ts';
+import { rememberRefereeCustomer } from '../db/referee-customers.ts';
 import { findReferralView } from '../db/referrals.ts';
 import { codeParamSchema } from '../domain/codes.ts';
 import { durationMs } from '../domain/duration.ts';
@@ -123,6 +124,9 @@ export async function attributeReferee(deps: ApiDeps, programId: string, request
   // projection remembers it for good, so a referee is referred once per program.
   if (await findReferralView(deps.db, referralId)) return { created: false, summary: await existing(deps, program, referralId, attribution) };
   const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
+  // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
+  const { stripeCustomerId } = request.referee;
+  if (stripeCustomerId) await rememberRefereeCustomer(deps.db, { stripeCustomerId, programId, refereeExternalId: request.referee.externalId });
   if (!(await startReferral(deps, input))) return { created: false, summary: await existing(deps, program, referralId, attribution) };
   return { created: true, summary: { referralId, referrerId: attribution.referrer.participantId, status: 'pending_conversion', workflowId: referralId } };
 }

@@ -42,6 +42,7 @@ function standardResponses(route: AnyRoute): Record<number, ResponseSpec> {
     standard[413] = { description: 'The body is too large' };
     standard[415] = { description: 'The body is not JSON' };
   }
+  if (route.rawBody) standard[413] = { description: 'The body is too large' };
   return standard;
 }
 
@@ -56,8 +57,14 @@ function operation(route: AnyRoute) {
     summary: route.summary,
     tags: [route.tag],
     ...(route.access === 'public' ? { security: [] } : { 'x-scopes': route.access }),
-    parameters: parameters(route),
+    parameters: [
+      ...parameters(route),
+      ...(route.rawBody ? [{ name: route.rawBody.signatureHeader, in: 'header', required: true, schema: { type: 'string' } }] : []),
+    ],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.rawBody
+      ? { requestBody: { required: true, description: route.rawBody.description, content: { 'application/json': { schema: { type: 'object' } } } } }
+      : {}),
     responses,
   };
 }

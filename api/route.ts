@@ -50,6 +50,8 @@ export interface RouteSpec<P extends ZodType = ZodType<Empty>, Q extends ZodType
   query?: Q;
   body?: B;
   bodyLimit?: string;
+  /** A body taken as raw bytes, for routes that verify a signature over exactly what was sent. */
+  rawBody?: { limit: string; description: string; signatureHeader: string };
   responses: Record<number, ResponseSpec>;
   /** Returns the reply, or nothing when it wrote the response itself (a redirect, a page, a CSV file). */
   // biome-ignore lint/suspicious/noConfusingVoidType: a handler that writes its own response returns nothing at all
@@ -102,6 +104,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Auth
       });
       handlers.push(express.json({ limit: route.bodyLimit ?? '64kb', strict: false }));
     }
+    if (route.rawBody) handlers.push(express.raw({ type: () => true, limit: route.rawBody.limit }));
     handlers.push(async (req, res) => {
       const reply = await route.handle({
         params: parse(route.params, req.params, 'path'),

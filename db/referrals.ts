@@ -1,6 +1,7 @@
 // The referral projection: each workflow writes its referral's view here, for lists, counts and reads
 // after Temporal's retention has dropped the workflow.
-import { type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
+import { sql } from 'kysely';
+import { type ReferralMade, type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
 import type { Db } from './connect.ts';
 
 /** Writes the referral's view, unless a later revision got there first (activities may land out of order). */
@@ -65,4 +66,17 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
     views: page.map((row) => referralViewSchema.parse(row.view)),
     last: lastRow ? { createdAt: lastRow.created_at.toISOString(), id: lastRow.id } : null,
   };
+}
+
+/** The latest referrals a participant made, newest first. */
+export async function referralsMadeBy(db: Db, referrerId: string, limit: number): Promise<ReferralMade[]> {
+  const rows = await db
+    .selectFrom('referrals')
+    .select(['id', 'status', 'created_at', sql<string>`view ->> 'refereeExternalId'`.as('referee_external_id')])
+    .where('referrer_id', '=', referrerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ referralId: row.id, refereeExternalId: row.referee_external_id, status: row.status, createdAt: row.created_at.toISOString() }));
 }

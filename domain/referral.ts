@@ -126,3 +126,12 @@ export type ReferralView = z.infer<typeof referralViewSchema>;
 /** Where a referral stands, as the ingress answers when it is attributed. */
 export const referralSummarySchema = z.object({ referralId: z.string(), referrerId: z.string(), status: referralStatusSchema, workflowId: z.string() });
 export type ReferralSummary = z.infer<typeof referralSummarySchema>;
+
+/** A referral in a participant's list of the referrals they made. */
+export const referralMadeSchema = z.object({
+  referralId: z.string(),
+  refereeExternalId: z.string(),
+  status: referralStatusSchema,
+  createdAt: z.iso.datetime(),
+});
+export type ReferralMade = z.infer<typeof referralMadeSchema>;

@@ -5,20 +5,14 @@ import { referralStatusSchema, referralSummarySchema, referralViewSchema } from 
 import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
 import { attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
+import { pageCursor, pageCursorSchema } from '../page-cursor.ts';
 import { readReferral, updateReferral } from '../referral-workflows.ts';
 import { defineRoute, temporalUnavailable } from '../route.ts';
 
 const referralParams = z.object({ referralId: z.string().regex(/^ref_[A-Za-z0-9_-]{1,64}$/, 'expected a referral id, "ref_…"') });
 const accepted = z.object({ referralId: z.string(), status: referralStatusSchema });
 
-const cursorSchema = z.string().transform((cursor, ctx) => {
-  try {
-    return z.object({ createdAt: z.iso.datetime(), id: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected the nextCursor of a previous page' });
-    return z.NEVER;
-  }
-});
+const cursorSchema = pageCursorSchema(z.object({ createdAt: z.iso.datetime(), id: z.string() }));
 
 export function referralRoutes(deps: ApiDeps) {
   const { db } = deps;
@@ -73,8 +67,7 @@ export function referralRoutes(deps: ApiDeps) {
       responses: { 200: { description: 'A page of referrals', schema: z.object({ data: z.array(referralViewSchema), nextCursor: z.string().nullable() }) } },
       async handle({ query }) {
         const page = await listReferralViews(db, { ...query, after: query.cursor });
-        const nextCursor = page.last ? Buffer.from(JSON.stringify(page.last)).toString('base64url') : null;
-        return { status: 200, body: { data: page.views, nextCursor } };
+        return { status: 200, body: { data: page.views, nextCursor: pageCursor(page.last) } };
       },
     }),
     defineRoute({

@@ -38,9 +38,10 @@ export async function refer(
   programId: string,
   code: string,
   refereeExternalId = uniqueId('referee'),
+  referee: { stripeCustomerId?: string; name?: string } = {},
 ): Promise<{ referralId: string; refereeExternalId: string }> {
   const response = await stack.call('POST', `/v1/programs/${programId}/referrals`, {
-    body: { code, referee: { externalId: refereeExternalId, email: `${refereeExternalId}@example.org` } },
+    body: { code, referee: { externalId: refereeExternalId, email: `${refereeExternalId}@example.org`, ...referee } },
   });
   if (response.status !== 201) throw new Error(`referral not created: ${response.status} ${JSON.stringify(response.body)}`);
   return { referralId: response.body.referralId, refereeExternalId };

@@ -31,6 +31,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+export interface StackOptions {
+  stripe?: boolean;
+  /** Configuration for this file's API and worker, over the defaults. */
+  env?: Record<string, string>;
+}
+
 export class Stack {
   readonly adminKey = `admin_${randomBytes(16).toString('hex')}`;
   readonly taskQueue = `referrals-${randomBytes(4).toString('hex')}`;
@@ -43,10 +49,14 @@ export class Stack {
   private database!: TestDatabase;
   private server!: Server;
 
+  /** Signs the Stripe events a test sends to POST /v1/webhooks/stripe. */
+  readonly stripeWebhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   private readonly withStripe: boolean;
+  private readonly env: Record<string, string>;
 
-  constructor(options: { stripe?: boolean } = {}) {
+  constructor(options: StackOptions = {}) {
     this.withStripe = options.stripe ?? true;
+    this.env = options.env ?? {};
   }
 
   async start(): Promise<void> {
@@ -69,6 +79,13 @@ export class Stack {
       ...(withStripe ? { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_API_BASE: this.stripe.url } : { STRIPE_SECRET_KEY: '' }),
       HUBSPOT_ACCESS_TOKEN: 'hubspot-test-token',
       HUBSPOT_API_BASE: this.hubspot.url,
+      STRIPE_WEBHOOK_SECRET: this.stripeWebhookSecret,
+      // The tests' webhook receivers listen on loopback, and give up within seconds rather than days.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_TIMEOUT: 'PT1S',
+      WEBHOOK_RETRY_INITIAL_INTERVAL: 'PT0.2S',
+      WEBHOOK_RETRY_WINDOW: 'PT6S',
+      ...this.env,
     };
     const config = loadConfig(env);
     this.temporal = await connectTemporal(config);
@@ -130,7 +147,7 @@ export class Stack {
 }
 
 /** The stack for a test file: started before its tests, audited after each (the ledger must balance), stopped after all. */
-export function useStack(options: { stripe?: boolean } = {}): Stack {
+export function useStack(options: StackOptions = {}): Stack {
   const stack = new Stack(options);
   beforeAll(() => stack.start(), 120_000);
   afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));
