@@ -18,10 +18,10 @@ export const payouts = proxyActivities<ReferralActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-// The mirrors (projection, CRM) are short upserts of the latest state, run as local activities: a
-// marker in the history instead of three events and a workflow task each, which keeps a referral's
-// history to a few dozen events.
-export const projections = proxyLocalActivities<ReferralActivities>({
+// Short database writes (the projection, the events out, the viral loop's enrolment) run as local
+// activities: a marker in the history instead of three events and a workflow task each, which keeps a
+// referral's history to a few dozen events. They retry until the database answers.
+export const databaseWrites = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });

@@ -5,7 +5,7 @@ import { allHandlersFinished, condition, patched, upsertSearchAttributes } from 
 import type { ProgramTerms } from '../domain/program.ts';
 import type { ReferralStatus, ReferralView, RewardView } from '../domain/referral.ts';
 import type { WebhookEventType } from '../domain/webhooks.ts';
-import { crms, projections } from './activity-stubs.ts';
+import { crms, databaseWrites } from './activity-stubs.ts';
 import type { ReferralInput } from './definitions.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { Mirror } from './mirror.ts';
@@ -40,9 +40,9 @@ export class ReferralRun {
     this.state = new ReferralState(input.referrer);
     this.eventsOut = patched('events-out');
     this.outbox = new EventOutbox((events) =>
-      projections.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
+      databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
     );
-    this.projection = new Mirror('projection', () => projections.recordReferral({ view: this.record.view, revision: this.record.revision }));
+    this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
     this.crm = new Mirror('crm', () =>
       crms.syncCrm({
         referralId: input.referralId,

@@ -1,6 +1,8 @@
 // Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
-// Re-record only on purpose, when a change is meant to alter how referrals run; a replay failure
-// otherwise means the change would break referrals already running in production.
+// It writes today's code's histories to test/replay/histories/*.json. Histories of earlier releases
+// live in subfolders (before-events/: before webhook events and the viral loop) and are never
+// re-recorded: they are what referrals still running from those releases look like. Before a change
+// that alters how referrals run, move the current top-level histories into a folder of their own.
 
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -84,6 +86,26 @@ const scenarios: Scenario[] = [
       await until(async () => (await h.query(referralQuery)).status === 'rewarded');
       await h.signal(refundSignal, refund);
     },
+  },
+  {
+    name: 'rejected-in-review',
+    script: { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'suspicious' }], decision: 'review' } },
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'in_review');
+      await h.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
+    },
+  },
+  {
+    name: 'referee-enrolled-at-conversion',
+    overrides: { holdingPeriod: 'P0D', clawbackWindow: 'P0D', viral: { enrolReferees: 'on_conversion' } },
+    drive: async (h) => void (await h.signal(conversionSignal, purchase)),
+  },
+  {
+    name: 'referee-not-enrolled',
+    overrides: { holdingPeriod: 'P0D', clawbackWindow: 'P0D' },
+    script: { enrolFailures: 1 },
+    drive: async (h) => void (await h.signal(conversionSignal, purchase)),
   },
   {
     name: 'cancelled-while-holding',

@@ -141,7 +141,6 @@ describe('a referral that converts', () => {
       `hold reward ${rewardId} in the ledger`,
       `book earned reward ${rewardId}`,
       `pay reward ${rewardId} to the referrer`,
-      `enrol the referee of ${input.referralId} as a participant`,
     ]);
   });
 

@@ -2,9 +2,9 @@
 // referrer's reward), the referee becomes a participant with a code and link of their own, hears of it
 // through participant.enrolled, and finds them on their CRM contact. It never holds the referral up: a
 // failure is noted and the referral goes on.
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, TemporalFailure } from '@temporalio/workflow';
 import type { Program } from '../../domain/program.ts';
-import { ledger } from '../activity-stubs.ts';
+import { databaseWrites } from '../activity-stubs.ts';
 import type { ReferralRun } from '../referral-run.ts';
 
 /** Whether the program enrols referees at this moment (never for referrals from before the viral loop). */
@@ -16,7 +16,7 @@ export async function enrolReferee(run: ReferralRun): Promise<void> {
   const { input, state, record } = run;
   const { externalId, email, name, stripeCustomerId } = input.referee;
   try {
-    const enrolled = await ledger.enrolReferee.executeWithOptions({ summary: `enrol the referee of ${input.referralId} as a participant` }, [
+    const enrolled = await databaseWrites.enrolReferee.executeWithOptions({ summary: `enrol the referee of ${input.referralId} as a participant` }, [
       {
         referralId: input.referralId,
         programId: run.terms.programId,
@@ -30,8 +30,9 @@ export async function enrolReferee(run: ReferralRun): Promise<void> {
     run.crm.touch();
     run.emit('participant.enrolled', { ...enrolled, programId: run.terms.programId, referralId: input.referralId }, enrolled.participantId);
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    record.note('referee_not_enrolled', error.cause?.message ?? error.message);
+    // A local activity's failure arrives as the failure itself, not wrapped in an ActivityFailure.
+    if (!(error instanceof TemporalFailure)) throw error;
+    record.note('referee_not_enrolled', error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : error.message);
     run.projection.touch();
   }
 }
