@@ -4,7 +4,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress } from '../domain/public-address.ts';
 
 export interface WebhookRequest {
@@ -40,6 +40,11 @@ const publicOnly: LookupFunction = (hostname, options, callback) => {
 export function sendWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   const url = new URL(request.url);
   const transport = url.protocol === 'https:' ? https : http;
+  // An address written into the URL is never looked up, so it is checked here.
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (!request.allowPrivateUrls && isIP(literal) && !isPublicAddress(literal)) {
+    return Promise.reject(new PrivateAddressError(`${literal} is not a public address`));
+  }
   return new Promise((resolve, reject) => {
     const outgoing = transport.request(
       url,

@@ -240,6 +240,13 @@ describe('the system endpoints', () => {
         'POST /v1/api-keys',
         'GET /v1/api-keys',
         'DELETE /v1/api-keys/{keyId}',
+        'PUT /v1/programs/{programId}/webhook-endpoints/{endpointId}',
+        'GET /v1/programs/{programId}/webhook-endpoints/{endpointId}',
+        'DELETE /v1/programs/{programId}/webhook-endpoints/{endpointId}',
+        'GET /v1/programs/{programId}/webhook-endpoints/{endpointId}/deliveries',
+        'POST /v1/webhook-deliveries/{deliveryId}/retry',
+        'POST /v1/webhooks/stripe',
+        'GET /v1/webhooks/stripe/events',
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
@@ -260,6 +267,9 @@ describe('the system endpoints', () => {
     expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '503']);
     expect(conversions.responses['400'].content['application/problem+json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);
     expect(Object.keys(body.paths['/healthz'].get.responses)).toEqual(['200']);
+    const stripe = body.paths['/v1/webhooks/stripe'].post;
+    expect(stripe.security).toEqual([]);
+    expect(stripe.parameters).toContainEqual({ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } });
   });
 
   it('serve /docs: Swagger UI over /openapi.json, every file from our own origin, no inline script', async () => {
