@@ -4,6 +4,8 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
 import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
+import * as clickClaims from './migrations/0010-click-claims.ts';
+import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -25,7 +27,13 @@ export async function pingDb(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
 
-const migrations = { '0001-initial': initial, '0002-late-events': lateEvents, '0003-payout-attempts': payoutAttempts };
+const migrations = {
+  '0001-initial': initial,
+  '0002-late-events': lateEvents,
+  '0003-payout-attempts': payoutAttempts,
+  '0010-click-claims': clickClaims,
+  '0011-program-app-schemes': programAppSchemes,
+};
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */
 export async function migrateToLatest(db: Db): Promise<void> {
