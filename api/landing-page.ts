@@ -46,7 +46,7 @@ article{width:100%;max-width:30rem;background:#fff;border-radius:1rem;overflow:h
 .card .hero{width:calc(100% - 3rem);margin:1.5rem 1.5rem 0;border-radius:.75rem}
 .banner main{place-items:start center;padding:0}
 .banner article{max-width:none;border-radius:0;box-shadow:none;min-height:100vh}
-.banner .hero{aspect-ratio:21/9}
+.banner .hero{aspect-ratio:21/9;max-height:22rem}
 .banner .content{max-width:36rem;margin:0 auto}
 .brand{margin:0 0 .25rem;font-size:.9375rem;font-weight:600;color:#4b5563;text-transform:uppercase;letter-spacing:.04em}
 h1{margin:0 0 1rem;font-size:1.75rem;line-height:1.2}
