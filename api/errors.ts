@@ -1,6 +1,7 @@
 // The API's few error kinds, each with a stable code, rendered as RFC 9457 problem details in one place.
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 
 export interface FieldError {
   path: string;
@@ -14,14 +15,23 @@ export class ApiError extends Error {
   readonly title: string;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  /** Members of the problem beyond the standard ones, for a client to act on (e.g. "candidates"). */
+  readonly members: Record<string, unknown>;
 
-  constructor(status: number, code: string, title: string, detail: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; members?: Record<string, unknown> } = {},
+  ) {
     super(detail);
     this.status = status;
     this.code = code;
     this.title = title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.members = options.members ?? {};
   }
 }
 
@@ -29,15 +39,24 @@ export const badRequest = (detail: string, errors?: FieldError[]) => new ApiErro
 export const unauthorized = (detail: string) => new ApiError(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
 export const forbidden = (detail: string) => new ApiError(403, 'forbidden', 'Forbidden', detail);
 export const notFound = (detail: string) => new ApiError(404, 'not_found', 'Not found', detail);
-export const conflict = (detail: string) => new ApiError(409, 'conflict', 'Conflict', detail);
+export const conflict = (detail: string, members?: Record<string, unknown>) => new ApiError(409, 'conflict', 'Conflict', detail, members ? { members } : {});
 export const unprocessable = (detail: string, errors?: FieldError[]) =>
   new ApiError(422, 'unprocessable', 'Unprocessable request', detail, errors ? { errors } : {});
 export const unavailable = (detail: string) => new ApiError(503, 'unavailable', 'Service unavailable', detail, { headers: { 'Retry-After': '5' } });
 
 export const PROBLEM_TYPE_PREFIX = 'urn:referral-engine:problem:';
 
+export const problemSchema = z.object({
+  type: z.string().describe(`${PROBLEM_TYPE_PREFIX}<code>`),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
 export function problemBody(error: ApiError) {
   return {
+    ...error.members,
     type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
     title: error.title,
     status: error.status,

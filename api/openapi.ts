@@ -1,15 +1,7 @@
 // /openapi.json, generated from the same route declarations and zod schemas that serve requests.
 import { type ZodType, z } from 'zod';
-import { PROBLEM_TYPE_PREFIX } from './errors.ts';
+import { problemSchema } from './errors.ts';
 import type { AnyRoute, ResponseSpec } from './route.ts';
-
-const problemSchema = z.object({
-  type: z.string().describe(`${PROBLEM_TYPE_PREFIX}<code>`),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unknown> {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -51,7 +43,11 @@ function operation(route: AnyRoute) {
   for (const [status, response] of Object.entries({ ...standardResponses(route), ...route.responses })) {
     const contentType = response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
     const schema = response.schema ?? (Number(status) >= 400 ? problemSchema : undefined);
-    responses[status] = { description: response.description, ...(schema ? { content: { [contentType]: { schema: jsonSchema(schema, 'output') } } } : {}) };
+    const content = Object.entries({ ...(schema ? { [contentType]: schema } : {}), ...response.alsoAs }).map(([type, body]) => [
+      type,
+      { schema: jsonSchema(body, 'output') },
+    ]);
+    responses[status] = { description: response.description, ...(content.length > 0 ? { content: Object.fromEntries(content) } : {}) };
   }
   return {
     summary: route.summary,

@@ -17,6 +17,8 @@ export interface ResponseSpec {
   description: string;
   schema?: ZodType;
   contentType?: string;
+  /** Other media types the same status may be answered with, by what the client accepts. */
+  alsoAs?: Record<string, ZodType>;
 }
 
 /** For routes that need Temporal (and some, a worker) to answer. */

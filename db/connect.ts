@@ -4,8 +4,10 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
 import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
-import * as viralAndStripeIn from './migrations/0004-viral-and-stripe-in.ts';
-import * as webhooksOut from './migrations/0005-webhooks-out.ts';
+import * as clickClaims from './migrations/0010-click-claims.ts';
+import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
+import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
+import * as webhooksOut from './migrations/0013-webhooks-out.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -31,8 +33,10 @@ const migrations = {
   '0001-initial': initial,
   '0002-late-events': lateEvents,
   '0003-payout-attempts': payoutAttempts,
-  '0004-viral-and-stripe-in': viralAndStripeIn,
-  '0005-webhooks-out': webhooksOut,
+  '0010-click-claims': clickClaims,
+  '0011-program-app-schemes': programAppSchemes,
+  '0012-viral-and-stripe-in': viralAndStripeIn,
+  '0013-webhooks-out': webhooksOut,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

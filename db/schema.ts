@@ -1,6 +1,7 @@
 // Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
+import type { Platform } from '../domain/click-origin.ts';
 import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
@@ -37,6 +38,9 @@ export interface ClicksTable {
   ip: string | null;
   user_agent: string | null;
   landing_url: string | null;
+  network: string | null;
+  platform: Platform | null;
+  claimed_at: ColumnType<Date | null, never, Date | string>;
   created_at: CreatedAt;
 }
 

@@ -21,17 +21,59 @@ const hostSchema = z
 
 const webUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
+/**
+ * Schemes that carry script, local files or other pages' content, never an app: a program cannot
+ * list them as app schemes, so no referral link ever redirects to one.
+ */
+const NEVER_APP_SCHEMES = ['http', 'https', 'javascript', 'vbscript', 'data', 'blob', 'file', 'filesystem', 'about'];
+
+const appSchemeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9+.-]{0,31}$/, 'expected a URL scheme without ":", e.g. "acme"')
+  .refine((scheme) => !NEVER_APP_SCHEMES.includes(scheme), {
+    message: 'not an app scheme: https app links need no listing, and script or file schemes are never allowed',
+  });
+
+const appUrlSchema = z.url().nullable().default(null);
+
+/** Where a link may send a phone: an https app link (universal link / App Link), or a custom scheme the program lists. */
+function appUrlProblem(url: string, appSchemes: string[]): string | null {
+  const scheme = new URL(url).protocol.slice(0, -1);
+  if (scheme === 'https' || appSchemes.includes(scheme)) return null;
+  return `expected an https: app link (universal link or App Link) or a URL whose scheme is listed in "appSchemes"; "${scheme}:" is not`;
+}
+
 const landingSchema = z
   .strictObject({
     url: webUrlSchema,
     allowedRedirectHosts: z.array(hostSchema).min(1),
-    headline: z.string().min(1).max(200).nullable().default(null),
-    iosAppUrl: z.url().nullable().default(null),
-    androidAppUrl: z.url().nullable().default(null),
+    headline: z
+      .string()
+      .min(1)
+      .max(200)
+      .nullable()
+      .default(null)
+      .describe('Browsers get a personalised landing page when set; "{{referrerFirstName}}" is replaced with the referrer\'s first name'),
+    body: z.string().min(1).max(1000).nullable().default(null).describe('Text under the offer on the landing page; blank lines start paragraphs'),
+    imageUrl: z
+      .url({ protocol: /^https$/, error: 'expected an https URL' })
+      .nullable()
+      .default(null)
+      .describe('An image at the top of the landing page and in link previews'),
+    template: z.enum(['card', 'banner']).default('card').describe('"card": the image above the text in a card; "banner": the image across the top of the page'),
+    iosAppUrl: appUrlSchema.describe('Where iPhones go: an https universal link, or a URL in one of "appSchemes"'),
+    androidAppUrl: appUrlSchema.describe('Where Android phones go: an https App Link, or a URL in one of "appSchemes"'),
+    appSchemes: z.array(appSchemeSchema).max(10).default([]).describe('Custom URL schemes the app URLs may use, e.g. ["acme"] for "acme://signup"'),
+    claimWindow: durationSchema.default('PT2H').describe('How long after a click an app opened for the first time may claim it (deferred deep linking)'),
   })
   .superRefine((landing, ctx) => {
     if (!URL.canParse(landing.url) || !landing.allowedRedirectHosts.includes(new URL(landing.url).host)) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'the landing URL\'s host must be one of "allowedRedirectHosts"' });
+    }
+    for (const field of ['iosAppUrl', 'androidAppUrl'] as const) {
+      const url = landing[field];
+      const problem = url === null ? null : appUrlProblem(url, landing.appSchemes);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     }
   });
 

@@ -151,6 +151,7 @@ describe('referral links', () => {
         allowedRedirectHosts: ['acme.example', 'shop.acme.example'],
         iosAppUrl: 'acme://signup',
         androidAppUrl: null,
+        appSchemes: ['acme'],
         headline: null,
       },
     });
@@ -226,6 +227,7 @@ describe('the system endpoints', () => {
         'PATCH /v1/programs/{programId}/participants/{externalId}',
         'GET /r/{code}',
         'POST /v1/programs/{programId}/clicks',
+        'POST /v1/programs/{programId}/clicks/claim',
         'POST /v1/programs/{programId}/referrals',
         'GET /v1/referrals/{referralId}',
         'GET /v1/referrals',

@@ -5,6 +5,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { createProgram, enrol, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
 import { chargeRefunded, checkoutCompleted, disputeCreated, invoicePaid, type StripeEvent, sendStripeEvent } from '../support/stripe-events.ts';
+import { userAgents } from '../support/user-agents.ts';
 
 const stack = useStack();
 const instantly = { holdingPeriod: 'P0D', clawbackWindow: 'P0D' };
@@ -121,7 +122,7 @@ describe('Stripe events in', () => {
   it('attribute a referee first seen at checkout by the click id carried into it', async () => {
     const programId = await createProgram(stack, instantly);
     const referrer = await enrol(stack, programId);
-    const click = await stack.call('GET', `/r/${referrer.code}`, { key: null, headers: { accept: 'application/json' } });
+    const click = await stack.call('GET', `/r/${referrer.code}`, { key: null, headers: { accept: 'application/json', 'user-agent': userAgents.desktop } });
     const rclid = new URL(click.headers.get('location') ?? '').searchParams.get('rclid') ?? '';
     const refereeExternalId = uniqueId('buyer');
     const customer = stack.stripe.createCustomer();

@@ -29,8 +29,32 @@ describe('program validation', () => {
       clawbackWindow: 'P0D',
       limits: { maxRewardsPerReferrer: null, period: null },
       fraud: { reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' },
-      landing: { headline: null, iosAppUrl: null, androidAppUrl: null },
+      landing: {
+        headline: null,
+        body: null,
+        imageUrl: null,
+        template: 'card',
+        iosAppUrl: null,
+        androidAppUrl: null,
+        appSchemes: [],
+        claimWindow: 'PT2H',
+      },
     });
+  });
+
+  it('sends phones only to https app links and to schemes the program lists', () => {
+    const landing = (overrides: object) => programInput({ landing: { ...programInput().landing, ...overrides } });
+    expect(issuesOf(landing({ iosAppUrl: 'https://app.acme.example/open', androidAppUrl: 'acme://open', appSchemes: ['acme'] }))).toEqual([]);
+    expect(issuesOf(landing({ iosAppUrl: 'javascript:alert(1)' }))).toEqual([{ path: 'landing.iosAppUrl', message: expect.stringContaining('"javascript:"') }]);
+    expect(issuesOf(landing({ androidAppUrl: 'http://app.acme.example/open' }))).toEqual([
+      { path: 'landing.androidAppUrl', message: expect.stringContaining('https') },
+    ]);
+    expect(issuesOf(landing({ iosAppUrl: 'acme://open' }))).toEqual([{ path: 'landing.iosAppUrl', message: expect.stringContaining('appSchemes') }]);
+    expect(issuesOf(landing({ appSchemes: ['data', 'Acme'] }))).toEqual([
+      { path: 'landing.appSchemes.0', message: expect.stringContaining('never allowed') },
+      { path: 'landing.appSchemes.1', message: expect.stringContaining('URL scheme') },
+    ]);
+    expect(issuesOf(landing({ imageUrl: 'http://images.acme.example/a.png' }))).toEqual([{ path: 'landing.imageUrl', message: 'expected an https URL' }]);
   });
 
   it('rejects unknown fields, naming them', () => {
