@@ -10,8 +10,9 @@ import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import { referralLink } from '../domain/referral-link.ts';
+import type { ReferrerReward } from '../domain/reward.ts';
 import type { Crm } from './crm.ts';
-import type { Fulfilment, RewardProvider } from './reward-provider.ts';
+import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
 import { createViralLoopActivities } from './viral-loop.ts';
 import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
 
@@ -36,14 +37,19 @@ export interface RewardReservation {
 }
 
 export interface PayoutInput extends RewardEntry {
+  /** What the reward pays in; referrals from before there were several kinds pay account credits. */
+  kind?: ReferrerReward['kind'] | undefined;
   description: string;
   searchFrom: string;
 }
 
 export interface ReversalInput extends PayoutInput {
-  /** Where the reward was paid; null to look where the referrer's current Stripe customer id points. */
+  /** Where the reward was paid; null to look where the referrer's current Stripe ids point. */
   destination: string | null;
 }
+
+/** The referee's coupon, issued at attribution. */
+export type RefereeCouponInput = Omit<CouponRequest, 'firstPurchaseOnly' | 'description'>;
 
 export interface CrmSyncInput {
   referralId: string;
@@ -92,6 +98,12 @@ export function createActivities(deps: ActivityDeps) {
     return row;
   }
 
+  /** The payout as the provider needs it, with the referrer's Stripe ids as they are now. */
+  async function payoutOf({ kind, ...input }: PayoutInput): Promise<Payout> {
+    const referrer = await participant(input.participantId);
+    return { ...input, kind: kind ?? 'account_credit', stripeCustomerId: referrer.stripeCustomerId, stripeAccountId: referrer.stripeAccountId };
+  }
+
   return {
     ...createEventPublisher(deps),
     ...createViralLoopActivities(deps),
@@ -125,10 +137,12 @@ export function createActivities(deps: ActivityDeps) {
       await ledgerWrite(() => postReward(db, rewardId));
     },
 
-    /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
+    /** Pays an earned reward out; the referrer's Stripe ids are read now, so ops can fix them and retry. */
     async fulfilReward(input: PayoutInput): Promise<Fulfilment> {
-      const referrer = await participant(input.participantId);
-      const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripeCustomerId })));
+      const fulfilment = await heartbeating(async () => {
+        const payout = await payoutOf(input);
+        return ledgerWrite(() => deps.rewards.fulfil(payout));
+      });
       deps.log.info(
         { rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef },
         'reward fulfilled',
@@ -137,10 +151,23 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async reverseReward({ destination, ...input }: ReversalInput): Promise<string> {
-      const stripeCustomerId = destination ?? (await participant(input.participantId)).stripeCustomerId;
-      const providerRef = await heartbeating(() => ledgerWrite(() => deps.rewards.reverse({ ...input, stripeCustomerId })));
+      const providerRef = await heartbeating(async () => {
+        const payout = await payoutOf(input);
+        // Taken back from where it went: a connected account for cash, a customer for the rest.
+        const paidTo = destination === null ? {} : payout.kind === 'cash' ? { stripeAccountId: destination } : { stripeCustomerId: destination };
+        return ledgerWrite(() => deps.rewards.reverse({ ...payout, ...paidTo }));
+      });
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward reversed');
       return providerRef;
+    },
+
+    /** Issues the referee's coupon with its promotion code; a retry finds the one already issued. */
+    async issueRefereeCoupon(input: RefereeCouponInput): Promise<IssuedCoupon> {
+      const issued = await heartbeating(() =>
+        deps.rewards.issueCoupon({ ...input, firstPurchaseOnly: true, description: `Referral offer (${input.programId})` }),
+      );
+      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name }, 'referee coupon issued');
+      return issued;
     },
 
     async syncCrm(input: CrmSyncInput): Promise<void> {

@@ -2,7 +2,12 @@
 // cookieTtl), and the referral that follows. A referee is referred once per program: a second
 // attribution gets the existing referral, moved to the new referrer under last touch while it has
 // not converted.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowStartOptions,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { findClick } from '../db/clicks.ts';
 import { findParticipantByCode, findParticipantById } from '../db/participants.ts';
@@ -12,13 +17,14 @@ import { codeParamSchema } from '../domain/codes.ts';
 import { durationMs } from '../domain/duration.ts';
 import type { Participant } from '../domain/participant.ts';
 import { type Program, termsOf } from '../domain/program.ts';
-import { type ReferralSummary, refereeSchema } from '../domain/referral.ts';
+import { type ReferralSummary, type RewardView, refereeSchema, referralSummarySchema, rewardStatusSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
-import { type ReferralInput, type Referrer, reattributeUpdate } from '../workflows/definitions.ts';
+import { type ReferralInput, type Referrer, reattributeUpdate, refereeRewardUpdate } from '../workflows/definitions.ts';
+import type { referralWorkflow } from '../workflows/referral.ts';
 import { referralSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, notFound, unprocessable } from './errors.ts';
-import { describeReferral, updateReferral } from './referral-workflows.ts';
+import { describeReferral, readReferral, updateReferral } from './referral-workflows.ts';
 import { requireProgram } from './require-program.ts';
 
 export const attributionRequestSchema = z
@@ -31,10 +37,30 @@ interface Attribution {
   clickId: string | null;
 }
 
+const refereeRewardSchema = z
+  .object({ kind: z.string(), status: rewardStatusSchema, promotionCode: z.string().optional() })
+  .describe("the referee's reward, when the program offers one: a coupon, with its promotion code once issued");
+
+export const attributedSchema = referralSummarySchema.extend({ refereeReward: refereeRewardSchema.optional() });
+export type Attributed = z.infer<typeof attributedSchema>;
+
 export interface AttributionResult {
   /** False when the referee had been referred before and the answer is that referral. */
   created: boolean;
-  summary: ReferralSummary;
+  summary: Attributed;
+}
+
+const referralWorkflowType = 'referralWorkflow';
+
+/** How long the attribution answer waits for the referee's coupon; past it, the coupon is still issued and shows on the referral. */
+const REFEREE_REWARD_WAIT_MS = 8_000;
+
+type RefereeRewardPart = Partial<Pick<Attributed, 'refereeReward'>>;
+
+function refereeRewardOf(reward: RewardView | null | undefined): RefereeRewardPart {
+  if (!reward) return {};
+  const { kind, status, promotionCode } = reward;
+  return { refereeReward: { kind, status, ...(promotionCode ? { promotionCode } : {}) } };
 }
 
 /** Only what the workflow needs: its input lands in Temporal's history, where no PII belongs. */
@@ -89,28 +115,54 @@ async function existing(deps: ApiDeps, program: Program, referralId: string, att
   }
 }
 
-/** Starts the referral's workflow; false when Temporal already has one for this referee. */
-async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<boolean> {
+/** The referral the referee already has, with their reward when the program offers one. */
+async function answerExisting(deps: ApiDeps, program: Program, referralId: string, attribution: Attribution): Promise<AttributionResult> {
+  const summary = await existing(deps, program, referralId, attribution);
+  if (!program.rewards.referee) return { created: false, summary };
+  const view = await readReferral(deps, referralId);
+  return { created: false, summary: { ...summary, ...refereeRewardOf(view.rewards.find((reward) => reward.beneficiary === 'referee')) } };
+}
+
+/**
+ * Starts the referral's workflow and, when the program offers the referee a coupon, waits a moment for
+ * it (an Update sent with the start, in one call). Null when Temporal already has a referral for this referee.
+ */
+async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<RefereeRewardPart | null> {
+  const options: WorkflowStartOptions<typeof referralWorkflow> & { workflowIdConflictPolicy: 'FAIL' } = {
+    workflowId: input.referralId,
+    taskQueue: deps.taskQueue,
+    args: [input],
+    // A referee is referred once per program, even after that referral has ended.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    typedSearchAttributes: referralSearchAttributes({ status: 'pending_conversion', programId: input.terms.programId, referrer: input.referrer }),
+    // What the Web UI's list and the workflow's page show without opening its input; no personal data.
+    staticSummary: `Referral in ${input.terms.programId} by code ${input.referrer.code}`,
+    staticDetails: [
+      `**Program** ${input.terms.programId}, version ${input.terms.version}`,
+      `**Referrer** ${input.referrer.participantId} (code ${input.referrer.code})`,
+      `**Attribution** ${input.clickId ? `click ${input.clickId}` : 'code'}, ${input.terms.attribution.model.replace('_', ' ')}`,
+    ].join('\n'),
+  };
   try {
-    await deps.temporal.workflow.start('referralWorkflow', {
-      workflowId: input.referralId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      // A referee is referred once per program, even after that referral has ended.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: referralSearchAttributes({ status: 'pending_conversion', programId: input.terms.programId, referrer: input.referrer }),
-      // What the Web UI's list and the workflow's page show without opening its input; no personal data.
-      staticSummary: `Referral in ${input.terms.programId} by code ${input.referrer.code}`,
-      staticDetails: [
-        `**Program** ${input.terms.programId}, version ${input.terms.version}`,
-        `**Referrer** ${input.referrer.participantId} (code ${input.referrer.code})`,
-        `**Attribution** ${input.clickId ? `click ${input.clickId}` : 'code'}, ${input.terms.attribution.model.replace('_', ' ')}`,
-      ].join('\n'),
-    });
-    return true;
+    if (!input.terms.rewards.referee) {
+      await deps.temporal.workflow.start(referralWorkflowType, options);
+      return {};
+    }
+    const startWorkflowOperation = new WithStartWorkflowOperation(referralWorkflowType, options);
+    try {
+      const reward = await deps.temporal.connection.withDeadline(Date.now() + REFEREE_REWARD_WAIT_MS, () =>
+        deps.temporal.workflow.executeUpdateWithStart(refereeRewardUpdate, { startWorkflowOperation }),
+      );
+      return refereeRewardOf(reward);
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw error;
+      // The referral started; its coupon is still being issued and will show on the referral.
+      await startWorkflowOperation.workflowHandle();
+      return { refereeReward: { kind: input.terms.rewards.referee.kind, status: 'pending' } };
+    }
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return null;
     throw error;
   }
 }
@@ -122,11 +174,15 @@ export async function attributeReferee(deps: ApiDeps, programId: string, request
   const referralId = referralIdFor(programId, request.referee.externalId);
   // Temporal refuses a second referral for the referee while it remembers the first; the
   // projection remembers it for good, so a referee is referred once per program.
-  if (await findReferralView(deps.db, referralId)) return { created: false, summary: await existing(deps, program, referralId, attribution) };
+  if (await findReferralView(deps.db, referralId)) return answerExisting(deps, program, referralId, attribution);
   const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
   // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
   const { stripeCustomerId } = request.referee;
   if (stripeCustomerId) await rememberRefereeCustomer(deps.db, { stripeCustomerId, programId, refereeExternalId: request.referee.externalId });
-  if (!(await startReferral(deps, input))) return { created: false, summary: await existing(deps, program, referralId, attribution) };
-  return { created: true, summary: { referralId, referrerId: attribution.referrer.participantId, status: 'pending_conversion', workflowId: referralId } };
+  const started = await startReferral(deps, input);
+  if (!started) return answerExisting(deps, program, referralId, attribution);
+  return {
+    created: true,
+    summary: { referralId, referrerId: attribution.referrer.participantId, status: 'pending_conversion', workflowId: referralId, ...started },
+  };
 }

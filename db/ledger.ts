@@ -15,6 +15,8 @@ const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   rewards_expense: 'debit',
   rewards_payable: 'credit',
   stripe_credits: 'credit',
+  stripe_transfers: 'credit',
+  stripe_coupons: 'credit',
 };
 
 export const PROGRAM_OWNER = 'program';
@@ -81,6 +83,12 @@ export async function ensureAccount(trx: Trx | Db, programId: string, currency: 
     .where('kind', '=', ref.kind)
     .where('currency', '=', currency)
     .executeTakeFirstOrThrow();
+}
+
+/** Which account an id names: its owner and kind. */
+export async function accountRefOf(trx: Trx | Db, accountId: string): Promise<AccountRef> {
+  const row = await trx.selectFrom('ledger_accounts').select(['owner', 'kind']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  return { owner: row.owner, kind: row.kind };
 }
 
 async function findTransfer(trx: Trx | Db, key: string): Promise<LedgerTransferRow | undefined> {

@@ -3,10 +3,11 @@
 //   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
 import { sql, type Transaction } from 'kysely';
-import type { Transfer } from '../domain/ledger.ts';
+import type { PaidThrough, Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
 import {
   type AccountRef,
+  accountRefOf,
   applyTransfer,
   ensureAccount,
   findTransferByKey,
@@ -34,7 +35,6 @@ export interface RewardLimit {
 export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
 
 const expense: AccountRef = { owner: PROGRAM_OWNER, kind: 'rewards_expense' };
-const stripeCredits: AccountRef = { owner: PROGRAM_OWNER, kind: 'stripe_credits' };
 const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
 
 export const rewardKeys = (rewardId: string) => ({
@@ -136,14 +136,17 @@ export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
   return db.transaction().execute((trx) => resolvePending(trx, keys.post, keys.earn, 'post'));
 }
 
-/** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
-export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promise<Transfer> {
+/**
+ * Moves the earned reward out of what the program owes the participant, once Stripe has paid it: as a
+ * customer balance credit (the default), a Connect transfer, or a coupon.
+ */
+export async function recordStripeFulfilment(db: Db, reward: RewardEntry, paidThrough: PaidThrough = 'stripe_credits'): Promise<Transfer> {
   return db.transaction().execute((trx) =>
     applyTransfer(trx, {
       key: rewardKeys(reward.rewardId).fulfil,
       ...entryFields(reward),
       debit: payable(reward.participantId),
-      credit: stripeCredits,
+      credit: { owner: PROGRAM_OWNER, kind: paidThrough },
       code: 'reward_fulfilled',
     }),
   );
@@ -154,7 +157,8 @@ export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transf
   const keys = rewardKeys(reward.rewardId);
   return db.transaction().execute(async (trx) => {
     const fulfilled = await findTransferByKey(trx, keys.fulfil);
-    const from = fulfilled ? stripeCredits : payable(reward.participantId);
+    // Back from wherever it was paid through; an unpaid reward is taken off what the participant is owed.
+    const from = fulfilled ? await accountRefOf(trx, fulfilled.creditAccountId) : payable(reward.participantId);
     return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense, code: 'reward_reversed' });
   });
 }

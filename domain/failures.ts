@@ -14,7 +14,9 @@ export const failureTypes = {
   rewardNotEarned: 'RewardNotEarned',
   stripeNotConfigured: 'StripeNotConfigured',
   missingStripeCustomer: 'MissingStripeCustomer',
+  missingStripeAccount: 'MissingStripeAccount',
   stripeCreditNotFound: 'StripeCreditNotFound',
+  stripeTransferNotFound: 'StripeTransferNotFound',
   /** Stripe answered with an error no retry can fix; the details carry Stripe's type, code and request id. */
   stripeRefused: 'StripeRefused',
   hubSpotRejected: 'HubSpotRejected',

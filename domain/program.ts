@@ -158,15 +158,8 @@ export interface UnsupportedTerm {
  */
 export function unsupportedTerms(program: ProgramConfig): UnsupportedTerm[] {
   const found: UnsupportedTerm[] = [];
-  const referrer = program.rewards.referrer;
-  if (referrer.kind !== 'account_credit') {
-    found.push({ path: ['rewards', 'referrer', 'kind'], message: `"${referrer.kind}" rewards are not supported yet; use "account_credit"` });
-  }
-  if (referrer.recurring !== undefined) {
+  if (program.rewards.referrer.recurring !== undefined) {
     found.push({ path: ['rewards', 'referrer', 'recurring'], message: 'recurring rewards are not supported yet' });
-  }
-  if (program.rewards.referee !== null) {
-    found.push({ path: ['rewards', 'referee'], message: 'referee rewards are not supported yet; set "referee": null' });
   }
   return found;
 }

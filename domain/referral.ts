@@ -97,6 +97,8 @@ export const rewardViewSchema = z.object({
   currency: currencySchema,
   status: rewardStatusSchema,
   providerRef: z.string().nullable(),
+  percentOff: z.number().nullable().default(null).describe('for a percent-off coupon: the discount; its amount is then 0'),
+  promotionCode: z.string().nullable().default(null).describe('for a coupon: the code it is redeemed with, once issued'),
 });
 export type RewardView = z.infer<typeof rewardViewSchema>;
 

@@ -7,7 +7,7 @@ import Stripe from 'stripe';
 import { type Crm, hubSpotCrm } from '../activities/crm.ts';
 import { createActivities } from '../activities/index.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
-import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
+import { stripeRewardProvider } from '../activities/providers/stripe-rewards.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import type { Db } from '../db/connect.ts';
@@ -27,10 +27,15 @@ function stripeClient(secretKey: string, apiBase?: string): Stripe {
 
 function rewardProvider(config: Config, db: Db, log: Logger): RewardProvider {
   if (config.STRIPE_SECRET_KEY) {
-    log.info({ apiBase: config.STRIPE_API_BASE ?? 'https://api.stripe.com' }, 'rewards are paid as Stripe customer balance credits');
-    return stripeCreditProvider(stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE), db);
+    log.info(
+      { apiBase: config.STRIPE_API_BASE ?? 'https://api.stripe.com' },
+      'rewards are paid through Stripe: credits to customer balances, cash as Connect transfers, coupons as promotion codes',
+    );
+    return stripeRewardProvider(stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE), db);
   }
-  log.warn('STRIPE_SECRET_KEY is unset: rewards are ledger-only credits, recorded in the ledger and not paid through Stripe');
+  log.warn(
+    'STRIPE_SECRET_KEY is unset: rewards are ledger-only, recorded in the ledger and not paid through Stripe; coupons get codes for your own checkout to honour',
+  );
   return ledgerCreditProvider(db);
 }
 

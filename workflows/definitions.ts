@@ -1,7 +1,7 @@
 // The referral workflow's interface: its input, and the signals, updates and query the ingress uses.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProgramTerms } from '../domain/program.ts';
-import type { ConversionEvent, Referee, ReferralStatus, ReferralView, RefundEvent } from '../domain/referral.ts';
+import type { ConversionEvent, Referee, ReferralStatus, ReferralView, RefundEvent, RewardView } from '../domain/referral.ts';
 
 export const TASK_QUEUE = 'referrals';
 
@@ -36,5 +36,8 @@ export const retryUpdate = defineUpdate<ReferralStatus, []>('retry');
 export const cancelUpdate = defineUpdate<ReferralStatus, [{ reason: string }]>('cancel');
 /** Last-touch attribution: hands a referral that has not converted yet to a new referrer. */
 export const reattributeUpdate = defineUpdate<ReferralView, [{ referrer: Referrer; clickId: string | null }]>('reattribute');
+
+/** Answers with the referee's reward once it is issued (or has failed); null when the program offers none. */
+export const refereeRewardUpdate = defineUpdate<RewardView | null, []>('refereeReward');
 
 export const referralQuery = defineQuery<ReferralView>('referral');

@@ -3,7 +3,16 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { qualifies, refundUndoes } from '../domain/qualification.ts';
-import { cancelUpdate, conversionSignal, reattributeUpdate, referralQuery, refundSignal, retryUpdate, reviewUpdate } from './definitions.ts';
+import {
+  cancelUpdate,
+  conversionSignal,
+  reattributeUpdate,
+  refereeRewardUpdate,
+  referralQuery,
+  refundSignal,
+  retryUpdate,
+  reviewUpdate,
+} from './definitions.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Verdict } from './referral-state.ts';
 import { referralSearchAttributes } from './search-attributes.ts';
@@ -16,6 +25,11 @@ export function registerHandlers(run: ReferralRun): void {
   const { record, state, terms, projection, crm } = run;
 
   setHandler(referralQuery, () => record.view);
+
+  setHandler(refereeRewardUpdate, async () => {
+    await condition(() => run.refereeReward?.status !== 'pending');
+    return run.refereeReward;
+  });
 
   setHandler(conversionSignal, (event) => {
     const conversion = record.addConversion(event, qualifies(event, terms));

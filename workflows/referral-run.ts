@@ -31,6 +31,9 @@ export class ReferralRun {
    * made without them carries on without them, so that it replays as it ran.
    */
   readonly eventsOut: boolean;
+  /** The referee's reward, when the program offers one, and its issuing, which the referral does not wait for. */
+  refereeReward: RewardView | null = null;
+  private refereeRewardIssued: Promise<void> = Promise.resolve();
   private readonly outbox: EventOutbox;
 
   constructor(input: ReferralInput) {
@@ -58,6 +61,11 @@ export class ReferralRun {
 
   get status(): ReferralStatus {
     return this.record.status;
+  }
+
+  /** Lets the referee's reward be issued beside the referral; the referral ends only once it is. */
+  besides(issuing: Promise<void>): void {
+    this.refereeRewardIssued = issuing;
   }
 
   /** Sends the first state to Postgres and the CRM, and tells the webhooks the referral exists. */
@@ -106,6 +114,7 @@ export class ReferralRun {
   async end({ status, detail }: Ending): Promise<ReferralView> {
     if (this.record.status !== status) this.setStatus(status, detail);
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
+    await this.refereeRewardIssued;
     this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);
     await condition(allHandlersFinished);

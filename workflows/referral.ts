@@ -7,6 +7,7 @@ import { awaitConversion } from './phases/await-conversion.ts';
 import { enrolReferee, enrolsAt } from './phases/enrol-referee.ts';
 import { hold } from './phases/hold.ts';
 import { payOut } from './phases/pay-out.ts';
+import { issueRefereeReward } from './phases/referee-reward.ts';
 import { watchForClawback } from './phases/watch-for-clawback.ts';
 import { registerHandlers } from './referral-handlers.ts';
 import { type Ending, ReferralRun } from './referral-run.ts';
@@ -14,6 +15,7 @@ import { type Ending, ReferralRun } from './referral-run.ts';
 export async function referralWorkflow(input: ReferralInput): Promise<ReferralView> {
   const run = new ReferralRun(input);
   registerHandlers(run);
+  run.besides(issueRefereeReward(run));
   run.announce();
   return run.end(await lifecycle(run));
 }

@@ -3,7 +3,7 @@ import { listReferralViews } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import { referralStatusSchema, referralSummarySchema, referralViewSchema } from '../../domain/referral.ts';
 import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
-import { attributeReferee, attributionRequestSchema } from '../attribution.ts';
+import { attributedSchema, attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
 import { pageCursor, pageCursorSchema } from '../page-cursor.ts';
 import { readReferral, updateReferral } from '../referral-workflows.ts';
@@ -28,8 +28,8 @@ export function referralRoutes(deps: ApiDeps) {
       params: z.object({ programId: programIdSchema }),
       body: attributionRequestSchema,
       responses: {
-        200: { description: 'The referee was already referred', schema: referralSummarySchema },
-        201: { description: 'The referral started', schema: referralSummarySchema },
+        200: { description: 'The referee was already referred', schema: attributedSchema },
+        201: { description: 'The referral started', schema: attributedSchema },
         404: { description: 'No such program' },
         422: { description: 'Unknown or expired code or click' },
         503: temporalUnavailable,

@@ -77,10 +77,10 @@ describe('bad input', () => {
   it('refuses program terms the engine cannot honour yet, naming them', async () => {
     const programId = uniqueId('prog');
     const response = await stack.call('PUT', `/v1/programs/${programId}`, {
-      body: programInput({ rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: { kind: 'coupon', percentOff: 20, duration: 'once' } } }),
+      body: programInput({ rewards: { referrer: { kind: 'cash', amount: 2000, recurring: { months: 12 } }, referee: null } }),
     });
     expect(response).toMatchObject(problem(422));
-    expect(response.body.errors).toEqual([{ path: 'rewards.referee', message: expect.stringContaining('not supported yet') }]);
+    expect(response.body.errors).toEqual([{ path: 'rewards.referrer.recurring', message: expect.stringContaining('not supported yet') }]);
   });
 
   it('answers 404 for what does not exist', async () => {

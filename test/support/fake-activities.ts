@@ -9,6 +9,8 @@ import type { WebhookEvent } from '../../domain/webhooks.ts';
 export interface Script {
   fraud?: FraudAssessment;
   capped?: boolean;
+  /** How many times issuing the referee's coupon fails for good. */
+  couponFailures?: number;
   /** How many times enrolling the referee fails for good. */
   enrolFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
@@ -96,7 +98,7 @@ export class FakeActivities {
         script.fulfilFailures = (script.fulfilFailures ?? 0) - 1;
         throw nonRetryable(failureTypes.missingStripeCustomer, 'referrer has no Stripe customer id');
       }
-      return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake' };
+      return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake', promotionCode: payout.kind === 'coupon' ? `CODE-${payout.rewardId}` : null };
     },
     reverseReward: async (payout) => {
       this.record(payout.referralId, 'reverseReward');
@@ -104,6 +106,15 @@ export class FakeActivities {
       return `cbtxn_reversal_${payout.rewardId}`;
     },
     syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
+    issueRefereeCoupon: async ({ rewardId, referralId }) => {
+      this.record(referralId, 'issueRefereeCoupon');
+      const script = this.scriptFor(referralId);
+      if ((script.couponFailures ?? 0) > 0) {
+        script.couponFailures = (script.couponFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.stripeRefused, 'Stripe refused: Invalid currency: xyz');
+      }
+      return { providerRef: `promo_${rewardId}`, promotionCode: 'FRIEND20' };
+    },
     publishEvents: async ({ events }) => {
       for (const event of events) this.record(String(event.data.referralId), 'publishEvents');
       this.published.push(...events);

@@ -88,7 +88,7 @@ describe('program validation', () => {
         },
       }),
     );
-    expect(unsupportedTerms(program).map((term) => term.path.join('.'))).toEqual(['rewards.referrer.kind', 'rewards.referrer.recurring', 'rewards.referee']);
+    expect(unsupportedTerms(program).map((term) => term.path.join('.'))).toEqual(['rewards.referrer.recurring']);
     expect(unsupportedTerms(programInputSchema.parse(programInput()))).toEqual([]);
   });
 });

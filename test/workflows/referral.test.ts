@@ -10,6 +10,7 @@ import {
   conversionSignal,
   type ReferralInput,
   reattributeUpdate,
+  refereeRewardUpdate,
   referralQuery,
   refundSignal,
   retryUpdate,
@@ -119,7 +120,17 @@ describe('a referral that converts', () => {
     const { runId } = await handle.describe();
     const rewardId = `rw_${runId.replaceAll('-', '')}_1`;
     expect(final.rewards).toEqual([
-      { rewardId, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${rewardId}` },
+      {
+        rewardId,
+        beneficiary: 'referrer',
+        kind: 'account_credit',
+        amount: 2000,
+        currency: 'usd',
+        status: 'issued',
+        providerRef: `cbtxn_${rewardId}`,
+        percentOff: null,
+        promotionCode: null,
+      },
     ]);
     expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee']);
     expect(elapsed).toBeLessThan(5_000);
@@ -557,5 +568,58 @@ describe('events out', () => {
     expect(final.status).toBe('rewarded');
     expect(final.timeline.find((entry) => entry.event === 'referee_not_enrolled')?.detail).toBe('participant pt_referrer does not exist');
     expect(eventsOf(input.referralId).map((event) => event.type)).not.toContain('participant.enrolled');
+  });
+});
+
+describe('reward kinds', () => {
+  const twentyPercentOff = { kind: 'coupon' as const, percentOff: 20, duration: 'once' as const };
+
+  it('issues the referee a coupon at attribution and pays the referrer too, each reward with its own status', async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: twentyPercentOff },
+    });
+    const handle = await start(input);
+    const offered = await handle.executeUpdate(refereeRewardUpdate);
+    expect(offered).toMatchObject({ beneficiary: 'referee', kind: 'coupon', amount: 0, percentOff: 20, status: 'issued', promotionCode: 'FRIEND20' });
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards.map(({ beneficiary, kind, status }) => ({ beneficiary, kind, status }))).toEqual([
+      { beneficiary: 'referee', kind: 'coupon', status: 'issued' },
+      { beneficiary: 'referrer', kind: 'account_credit', status: 'issued' },
+    ]);
+    expect(fakes.effects(input.referralId)[0]).toBe('issueRefereeCoupon');
+  });
+
+  it("marks a referee coupon Stripe refuses as failed, and goes on with the referrer's reward", async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: twentyPercentOff },
+    });
+    fakes.script(input.referralId, { couponFailures: 1 });
+    const handle = await start(input);
+    expect(await handle.executeUpdate(refereeRewardUpdate)).toMatchObject({ status: 'failed', promotionCode: null });
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.timeline.find((entry) => entry.event === 'referee_reward_failed')?.detail).toBe('Stripe refused: Invalid currency: xyz');
+  });
+
+  it('answers the referee reward question with null when the program offers none', async () => {
+    const handle = await start(inputFor());
+    expect(await handle.executeUpdate(refereeRewardUpdate)).toBeNull();
+    await finishByCancelling(handle);
+  });
+
+  it("hands a coupon reward's promotion code to the referrer", async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', rewards: { referrer: { kind: 'coupon', amount: 1500 }, referee: null } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards).toEqual([
+      expect.objectContaining({ beneficiary: 'referrer', kind: 'coupon', amount: 1500, status: 'issued', promotionCode: expect.stringMatching(/^CODE-rw_/) }),
+    ]);
   });
 });

@@ -24,6 +24,8 @@ export async function awaitConversion(run: ReferralRun): Promise<{ reward: Refer
     currency: terms.currency,
     status: 'pending',
     providerRef: null,
+    percentOff: null,
+    promotionCode: null,
   });
   return { reward: new ReferrerReward(view) };
 }

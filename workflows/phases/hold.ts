@@ -17,6 +17,7 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
     referralId: input.referralId,
     programId: terms.programId,
     participantId: state.referrer.participantId,
+    kind: terms.rewards.referrer.kind,
     currency: reward.view.currency,
     amount: reward.view.amount,
     description: `Referral reward (${terms.programId})`,
