@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listReferralViews } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import { referralStatusSchema, referralSummarySchema, referralViewSchema } from '../../domain/referral.ts';
+import { referralStatusSchema, referralViewSchema } from '../../domain/referral.ts';
 import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
 import { attributedSchema, attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
