@@ -13,6 +13,7 @@ import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { programRoutes } from './routes/programs.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { signInRoutes } from './routes/sign-ins.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export interface AppOptions {
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const routes: AnyRoute[] = [
     ...programRoutes(deps),
     ...participantRoutes(deps),
+    ...signInRoutes(deps),
     ...linkRoutes(deps),
     ...referralRoutes(deps),
     ...conversionRoutes(deps),

@@ -1,6 +1,7 @@
 // Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
+import type { SightingKind } from '../domain/fraud/evidence.ts';
 import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
@@ -107,6 +108,24 @@ export interface PayoutAttemptsTable {
   first_attempted_at: CreatedAt;
 }
 
+export interface FraudSightingsTable {
+  id: Generated<string>;
+  program_id: string;
+  kind: SightingKind;
+  event_key: string;
+  subject: string;
+  referrer_id: string | null;
+  referrer_subject: string | null;
+  ip: string | null;
+  network: string | null;
+  device: string | null;
+  payment_fingerprint: string | null;
+  declared_country: string | null;
+  amount: ColumnType<string | null, number | null, never>;
+  attributed_at: ColumnType<Date | null, Date | string | null, never>;
+  at: ColumnType<Date, Date | string, never>;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -117,6 +136,7 @@ export interface Database {
   ledger_transfers: LedgerTransfersTable;
   late_events: LateEventsTable;
   payout_attempts: PayoutAttemptsTable;
+  fraud_sightings: FraudSightingsTable;
 }
 
 // Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.
@@ -127,3 +147,4 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
 export type LateEventRow = Selectable<LateEventsTable>;
+export type FraudSightingRow = Selectable<FraudSightingsTable>;

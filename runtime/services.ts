@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import { type Crm, hubSpotCrm } from '../activities/crm.ts';
 import { createActivities } from '../activities/index.ts';
+import { loadIpCountry } from '../activities/ip-country.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
@@ -40,5 +41,12 @@ function crm(config: Config, log: Logger): Crm | null {
 }
 
 export function activitiesFor(config: Config, db: Db, log: Logger) {
-  return createActivities({ db, rewards: rewardProvider(config, db, log), crm: crm(config, log), publicBaseUrl: config.publicBaseUrl, log });
+  return createActivities({
+    db,
+    rewards: rewardProvider(config, db, log),
+    crm: crm(config, log),
+    publicBaseUrl: config.publicBaseUrl,
+    log,
+    countryOf: loadIpCountry(config.IP_COUNTRY_DB),
+  });
 }

@@ -1,2 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker runs.
+
+export { addressRetentionWorkflow } from './address-retention.ts';
 export { referralWorkflow } from './referral.ts';

@@ -3,6 +3,7 @@
 // event for a referral that has ended (which can take no more signals) goes to Postgres instead.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { recordConversion } from '../../db/fraud-sightings.ts';
 import { recordLateEvent } from '../../db/late-events.ts';
 import { findReferralView } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
@@ -34,6 +35,16 @@ const attributionResult = z.union([
 const params = z.object({ programId: programIdSchema });
 
 export function conversionRoutes(deps: ApiDeps) {
+  const recordCustomerConversion = (programId: string, event: ConversionEvent) =>
+    recordConversion(deps.db, {
+      programId,
+      eventId: event.eventId,
+      payer: { externalId: event.refereeExternalId, ip: event.ip, country: event.country, paymentFingerprint: event.paymentFingerprint },
+      amount: event.amount,
+      at: event.occurredAt,
+      referral: null,
+    });
+
   async function deliver(
     programId: string,
     kind: 'conversion' | 'refund',
@@ -51,7 +62,11 @@ export function conversionRoutes(deps: ApiDeps) {
     // Signalling an ended referral fails like signalling one that never existed. An ended referral
     // is still described by Temporal, or, once past its retention, by the projection.
     const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
-    if (!status) return { status: 202, body: { attributed: false } };
+    if (!status) {
+      // A customer who was never referred may be a referrer: where they pay from, and with which card, is theirs.
+      if (kind === 'conversion') await recordCustomerConversion(programId, event as ConversionEvent);
+      return { status: 202, body: { attributed: false } };
+    }
     await recordLateEvent(deps.db, { programId, kind, eventId: event.eventId, referralId, referralStatus: status, payload: event });
     return { status: 202, body: { attributed: true, referralId, status } };
   }

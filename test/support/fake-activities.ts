@@ -2,7 +2,7 @@
 // every call so a workflow test can see what the workflow asked the world to do.
 import type { ReferralActivities } from '../../activities/index.ts';
 import { failureTypes, nonRetryable } from '../../domain/failures.ts';
-import type { FraudAssessment } from '../../domain/fraud.ts';
+import type { FraudAssessment } from '../../domain/fraud/assessment.ts';
 import type { ReferralView } from '../../domain/referral.ts';
 
 export interface Script {
@@ -97,6 +97,7 @@ export class FakeActivities {
       return `cbtxn_reversal_${payout.rewardId}`;
     },
     syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
+    clearExpiredAddresses: async () => 0,
   };
 }
 
