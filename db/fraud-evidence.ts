@@ -116,6 +116,7 @@ async function networkActivity(db: Db, request: EvidenceRequest, referee: Person
 export async function gatherEvidence(db: Db, request: EvidenceRequest): Promise<Evidence> {
   const { programId, referrer, referee, asOf, rules, countryOf } = request;
   const { ancestors, rows } = await chainAndSightings(db, request);
+  const chain = ancestors.filter((externalId) => externalId !== referrer.externalId);
   const person = (facts: PartyFacts): Person => ({
     ...facts,
     sightings: rows.filter((row) => row.subject === facts.externalId).map((row) => toSighting(row, countryOf)),
@@ -143,7 +144,7 @@ export async function gatherEvidence(db: Db, request: EvidenceRequest): Promise<
       ? Promise.resolve([])
       : db
           .selectFrom('fraud_sightings')
-          .select(['subject', 'device', 'network'])
+          .select(['subject', 'device', 'network', 'at'])
           .where('program_id', '=', programId)
           .where('referrer_id', '=', referrer.participantId)
           .where('subject', 'not in', everyone)
@@ -175,21 +176,22 @@ export async function gatherEvidence(db: Db, request: EvidenceRequest): Promise<
       .execute(),
   ]);
 
-  const peers = new Map<string, { devices: Set<string>; networks: Set<string> }>();
+  const peers = new Map<string, { devices: Set<string>; onSharedNetwork: { network: string; at: string }[] }>();
   for (const row of peerRows) {
-    const peer = peers.get(row.subject) ?? { devices: new Set(), networks: new Set() };
+    const peer = peers.get(row.subject) ?? { devices: new Set(), onSharedNetwork: [] };
     if (row.device !== null && devices.includes(row.device)) peer.devices.add(row.device);
-    if (row.network !== null && commonNetworks.includes(row.network)) peer.networks.add(row.network);
+    if (row.network !== null && commonNetworks.includes(row.network)) peer.onSharedNetwork.push({ network: row.network, at: row.at.toISOString() });
     peers.set(row.subject, peer);
   }
   const cardHolders = new Map<string, boolean>();
   for (const row of holders) cardHolders.set(row.subject, (cardHolders.get(row.subject) ?? false) || row.referrer_id === referrer.participantId);
 
   return {
+    attributedAt: request.attributedAt.toISOString(),
     referrer: referrerSeen,
     referee: refereeSeen,
     cardHolders: [...cardHolders].map(([externalId, referredByReferrer]) => ({ externalId, referredByReferrer })),
-    peers: [...peers].map(([externalId, peer]) => ({ externalId, devices: [...peer.devices], networks: [...peer.networks] })),
+    peers: [...peers].map(([externalId, peer]) => ({ externalId, devices: [...peer.devices], onSharedNetwork: peer.onSharedNetwork })),
     networkActivity: activity,
     referrerReferrals: Number(referrals.n),
     referrerConversions: conversions.map((row) => ({
@@ -197,7 +199,7 @@ export async function gatherEvidence(db: Db, request: EvidenceRequest): Promise<
       amount: Number(row.amount ?? 0),
       secondsAfterSignUp: row.attributed_at ? seconds(row.attributed_at, row.at) : Number.POSITIVE_INFINITY,
     })),
-    ancestors: ancestors.map((externalId) => person({ externalId, email: null, stripeCustomerId: null })),
+    ancestors: chain.map((externalId) => person({ externalId, email: null, stripeCustomerId: null })),
     conversion: request.conversion ? { amount: request.conversion.amount, secondsAfterSignUp: seconds(request.attributedAt, request.conversion.at) } : null,
     minAmount: request.minAmount,
   };

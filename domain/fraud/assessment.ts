@@ -21,8 +21,12 @@ export interface FraudAssessment {
 
 export type FraudThresholds = Pick<FraudTerms, 'reviewScore' | 'rejectScore'>;
 
-/** A rule: pure, reads the evidence and its own settings, says nothing (null) or why it is worried. */
-export type FraudRule = (evidence: Evidence, rules: FraudRules) => FraudSignal | null;
+/**
+ * A rule: pure, reads the evidence and its own settings, says nothing (null) or why it is worried.
+ * `household` marks what one honest home or office can show too (one network, one card, one shared
+ * computer): such signals together never reach rejectScore on their own.
+ */
+export type FraudRule = (evidence: Evidence, rules: FraudRules) => (FraudSignal & { household?: boolean }) | null;
 
 export function decide(score: number, thresholds: FraudThresholds): FraudDecision {
   if (thresholds.rejectScore !== null && score >= thresholds.rejectScore) return 'reject';
@@ -31,10 +35,11 @@ export function decide(score: number, thresholds: FraudThresholds): FraudDecisio
 }
 
 export function assess(evidence: Evidence, terms: Pick<FraudTerms, 'reviewScore' | 'rejectScore' | 'rules'>, rules: FraudRule[]): FraudAssessment {
-  const signals = rules.map((rule) => rule(evidence, terms.rules)).filter((signal): signal is FraudSignal => signal !== null && signal.weight > 0);
-  const score = Math.min(
-    100,
-    signals.reduce((sum, signal) => sum + signal.weight, 0),
-  );
+  const raised = rules.map((rule) => rule(evidence, terms.rules)).filter((signal) => signal !== null && signal.weight > 0);
+  const sum = (signals: typeof raised) => signals.reduce((total, signal) => total + (signal?.weight ?? 0), 0);
+  const household = sum(raised.filter((signal) => signal?.household));
+  const householdCap = terms.rejectScore === null ? household : Math.max(terms.reviewScore, terms.rejectScore - 1);
+  const score = Math.min(100, Math.min(household, householdCap) + sum(raised.filter((signal) => !signal?.household)));
+  const signals = raised.map((signal) => ({ rule: signal?.rule ?? '', weight: signal?.weight ?? 0, detail: signal?.detail ?? '' }));
   return { score, signals, decision: decide(score, terms) };
 }

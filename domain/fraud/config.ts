@@ -15,11 +15,15 @@ export const fraudRulesSchema = z
   .strictObject({
     self_referral: rule({
       weight: weight(100),
-      deviceWeight: weight(50).describe("when the referee signs up on the referrer's own device (a shared family computer looks the same)"),
+      deviceWeight: weight(40).describe("when the referee signs up on the referrer's own device (a shared family computer looks the same)"),
     }),
     shared_network: rule({
       weight: weight(45),
-      minReferees: count(3, "referees on the referrer's network (this one included) that make the full weight; fewer add a third of it"),
+      window: durationSchema.default('PT6H'),
+      minReferees: count(
+        3,
+        "the referrer's referees on the referrer's network within the window either side of this one (this one included) that make the full weight; fewer add a third of it",
+      ),
     }),
     ip_velocity: rule({
       weight: weight(45),
@@ -50,7 +54,7 @@ export const fraudRulesSchema = z
     }),
     fast_conversion: rule({
       weight: weight(45),
-      within: durationSchema.default('PT30S').describe('a conversion this soon after sign-up counts as fast'),
+      within: durationSchema.default('PT20S').describe('a conversion this soon after sign-up counts as fast: faster than a person signs up and pays'),
       marginPercent: z.number().int().min(0).max(100).default(5).describe('an amount at most this far above the qualifying minimum counts as just over it'),
       repeats: count(3, "the referrer's referees converting fast or just over the minimum (this one included) that make the rule fire"),
     }),

@@ -32,8 +32,8 @@ export interface Person {
 export interface Peer {
   externalId: string;
   devices: string[];
-  /** Networks the peer was seen on that both the referee and the referrer were seen on too. */
-  networks: string[];
+  /** When the peer was seen on a network that both the referee and the referrer were seen on too. */
+  onSharedNetwork: { network: string; at: string }[];
 }
 
 /** How many distinct referees signed up and converted from one of the referee's addresses or networks. */
@@ -53,6 +53,7 @@ export interface RefereeConversion {
 }
 
 export interface Evidence {
+  attributedAt: string;
   referrer: Person;
   referee: Person;
   /** Anyone else (not the referee or the referrer) who paid with one of the referee's cards. */

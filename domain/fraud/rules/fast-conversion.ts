@@ -1,5 +1,6 @@
-// fast_conversion: a referrer whose referees keep converting seconds after signing up, or for just
-// over the qualifying minimum: rewards farmed with the cheapest purchase that earns one.
+// fast_conversion: a conversion seconds after sign-up for about the qualifying minimum (a bot buying
+// the cheapest thing that earns a reward), or a referrer whose referees keep converting fast or for
+// just over the minimum. An amount exactly at the minimum is a cheapest plan, not a top-up.
 import { durationMs } from '../../duration.ts';
 import type { FraudRule } from '../assessment.ts';
 import { plural, spellDuration } from '../words.ts';
@@ -11,13 +12,16 @@ export const fastConversion: FraudRule = (
   if (!conversion) return null;
   const limitMs = durationMs(within);
   const fast = (seconds: number) => seconds * 1000 <= limitMs;
-  const justOver = (amount: number) => minAmount > 0 && amount <= minAmount + Math.floor((minAmount * marginPercent) / 100);
-  if (!fast(conversion.secondsAfterSignUp) && !justOver(conversion.amount)) return null;
+  const justOver = (amount: number) => amount > minAmount && amount <= minAmount + Math.floor((minAmount * marginPercent) / 100);
+  const isFast = fast(conversion.secondsAfterSignUp);
+  const seconds = plural(Math.round(conversion.secondsAfterSignUp), 'second');
+  if (isFast && (justOver(conversion.amount) || conversion.amount === minAmount)) {
+    return { rule: 'fast_conversion', weight, detail: `converted ${seconds} after signing up, for ${conversion.amount} (the minimum is ${minAmount})` };
+  }
+  if (!isFast && !justOver(conversion.amount)) return null;
   const others = referrerConversions.filter((c) => c.externalId !== referee.externalId && (fast(c.secondsAfterSignUp) || justOver(c.amount))).length;
   if (others + 1 < repeats) return null;
-  const how = fast(conversion.secondsAfterSignUp)
-    ? `${plural(Math.round(conversion.secondsAfterSignUp), 'second')} after signing up`
-    : `for ${conversion.amount}`;
+  const how = isFast ? `${seconds} after signing up` : `for ${conversion.amount}`;
   return {
     rule: 'fast_conversion',
     weight,

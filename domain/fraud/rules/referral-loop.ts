@@ -14,7 +14,9 @@ export const referralLoop: FraudRule = ({ referrer, referee, ancestors }, { refe
     return { rule: 'referral_loop', weight, detail: `the referral closes a cycle of ${plural(back + 2, 'person')}: ${chain.join(' → ')}` };
   }
   const devices = devicesOf(referee);
-  const cards = cardsOf(referee);
+  // A card the referrer pays with too is a household's (shared_payment weighs it), not a ring's.
+  const referrerCards = cardsOf(referrer);
+  const cards = cardsOf(referee).filter((card) => !referrerCards.includes(card));
   for (const [steps, ancestor] of ancestors.entries()) {
     const what = devicesOf(ancestor).some((d) => devices.includes(d)) ? 'a device' : cardsOf(ancestor).some((c) => cards.includes(c)) ? 'a card' : null;
     if (what) {
@@ -22,13 +24,20 @@ export const referralLoop: FraudRule = ({ referrer, referee, ancestors }, { refe
         rule: 'referral_loop',
         weight: ringWeight,
         detail: `ring: the referee shares ${what} with ${ancestor.externalId}, ${plural(steps + 1, 'referral')} up the referrer's chain`,
+        // A family passing a link down its own members can look like this too.
+        household: true,
       };
     }
   }
   const chain = [referee, referrer, ...ancestors];
   const network = networksOf(referee).find((n) => chain.every((person) => networksOf(person).includes(n)));
   if (network !== undefined && chain.length >= 4) {
-    return { rule: 'referral_loop', weight: ringWeight, detail: `ring: a chain of ${plural(chain.length, 'person')} referring each other, all on ${network}` };
+    return {
+      rule: 'referral_loop',
+      weight: ringWeight,
+      detail: `ring: a chain of ${plural(chain.length, 'person')} referring each other, all on ${network}`,
+      household: true,
+    };
   }
   return null;
 };

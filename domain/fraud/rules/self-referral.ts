@@ -16,8 +16,11 @@ export const selfReferral: FraudRule = ({ referrer, referee }, { self_referral: 
   if (!seen) return null;
   const refereeIps = ipsOf(referee);
   const sameAddress = ipsOf(referrer).some((ip) => refereeIps.includes(ip));
-  return signal(
-    deviceWeight,
-    `referee used the referrer's own device (seen at the referrer's ${sightingLabel(seen.kind)})${sameAddress ? ', from the same IP address' : ''}`,
-  );
+  return {
+    ...signal(
+      deviceWeight,
+      `referee used the referrer's own device (seen at the referrer's ${sightingLabel(seen.kind)})${sameAddress ? ', from the same IP address' : ''}`,
+    ),
+    household: true,
+  };
 };

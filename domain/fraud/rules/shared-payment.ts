@@ -13,11 +13,12 @@ export const sharedPayment: FraudRule = ({ referrer, referee, cardHolders }, { s
   if (!ownCard && fellows === 0) return null;
   const owner = ownCard ? " and is the referrer's own" : '';
   if (1 + fellows + (ownCard ? 1 : 0) >= minReferees) {
-    return { rule: 'shared_payment', weight, detail: `one card paid for ${plural(fellows + 1, 'referee')} of this referrer${owner}` };
+    return { rule: 'shared_payment', weight, detail: `one card paid for ${plural(fellows + 1, 'referee')} of this referrer${owner}`, household: true };
   }
   return {
     rule: 'shared_payment',
     weight: ownCardWeight,
     detail: ownCard ? "referee paid with the referrer's own card" : `referee's card also paid for ${plural(fellows, 'other referee')} of this referrer`,
+    household: true,
   };
 };
