@@ -8,7 +8,7 @@ import { recordConversion } from '../db/fraud-sightings.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { assess, type FraudAssessment } from '../domain/fraud/assessment.ts';
-import { type FraudTerms, fraudTermsSchema } from '../domain/fraud/config.ts';
+import { fraudTermsSchema, type RecordedFraudTerms } from '../domain/fraud/config.ts';
 import { fraudRules } from '../domain/fraud/rules.ts';
 import type { ConversionEvent } from '../domain/referral.ts';
 
@@ -26,7 +26,7 @@ export interface FraudCheckInput {
   attributedAt: string;
   minAmount: number;
   /** The program's fraud terms as the referral started under them; rules added since take their defaults. */
-  thresholds: Partial<FraudTerms>;
+  thresholds: RecordedFraudTerms;
   conversion: Pick<ConversionEvent, 'eventId' | 'amount' | 'occurredAt' | 'ip' | 'country' | 'paymentFingerprint'> | null;
 }
 

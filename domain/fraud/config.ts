@@ -76,6 +76,8 @@ export const fraudTermsSchema = z
   .prefault({});
 
 export type FraudTerms = z.output<typeof fraudTermsSchema>;
+/** Fraud terms as a referral recorded them: those from before a rule existed lack it. */
+export type RecordedFraudTerms = z.input<typeof fraudTermsSchema>;
 export type FraudRules = z.output<typeof fraudRulesSchema>;
 export type FraudRuleName = keyof FraudRules;
 export const fraudRuleNames = fraudRulesSchema.unwrap().keyof().options;

@@ -40,7 +40,15 @@ async function refer(programId: string, code: string, referee: Referee = {}): Pr
 
 async function convert(programId: string, externalId: string, extra: { amount?: number; ip?: string; paymentFingerprint?: string; country?: string } = {}) {
   const response = await stack.call('POST', `/v1/programs/${programId}/conversions`, {
-    body: { eventId: uniqueId('evt'), refereeExternalId: externalId, type: 'purchase', amount: 5000, currency: 'usd', occurredAt: new Date().toISOString(), ...extra },
+    body: {
+      eventId: uniqueId('evt'),
+      refereeExternalId: externalId,
+      type: 'purchase',
+      amount: 5000,
+      currency: 'usd',
+      occurredAt: new Date().toISOString(),
+      ...extra,
+    },
   });
   expect(response.status).toBe(202);
   return response.body;
@@ -75,7 +83,9 @@ describe('fraud rules over HTTP', () => {
     const { referralId, externalId } = await refer(programId, referrer.code, { ip: '192.0.2.10', deviceId: 'device-jane' });
     await convert(programId, externalId);
     const fraud = await assessed(referralId, 'in_review');
-    expect(fraud.signals).toEqual(expect.arrayContaining([signal('self_referral', /referrer's own device \(seen at the referrer's sign-in\), from the same IP address/)]));
+    expect(fraud.signals).toEqual(
+      expect.arrayContaining([signal('self_referral', /referrer's own device \(seen at the referrer's sign-in\), from the same IP address/)]),
+    );
     expect(fraud.decision).toBe('review');
 
     const reviewed = await stack.call('POST', `/v1/referrals/${referralId}/review`, {
@@ -105,7 +115,9 @@ describe('fraud rules over HTTP', () => {
     const last = referees.at(-1) as { referralId: string; externalId: string };
     await convert(programId, last.externalId);
     const fraud = await assessed(last.referralId, 'in_review');
-    expect(fraud.signals).toEqual([{ rule: 'shared_network', weight: 45, detail: 'referee and referrer on 203.0.113.0/24, with 2 more referees of this referrer within 6 hours' }]);
+    expect(fraud.signals).toEqual([
+      { rule: 'shared_network', weight: 45, detail: 'referee and referrer on 203.0.113.0/24, with 2 more referees of this referrer within 6 hours' },
+    ]);
   });
 
   it('ip_velocity: more sign-ups from one network than the program allows, with its own threshold', async () => {
@@ -116,7 +128,9 @@ describe('fraud rules over HTTP', () => {
     const last = referees.at(-1) as { referralId: string; externalId: string };
     await convert(programId, last.externalId);
     const fraud = await assessed(last.referralId, 'in_review');
-    expect(fraud.signals).toEqual([{ rule: 'ip_velocity', weight: 45, detail: '3 referees signed up from 198.51.100.0/24 within 1 hour of this one (more than 2)' }]);
+    expect(fraud.signals).toEqual([
+      { rule: 'ip_velocity', weight: 45, detail: '3 referees signed up from 198.51.100.0/24 within 1 hour of this one (more than 2)' },
+    ]);
   });
 
   it('referrer_velocity: more referrals for one referrer in a day than the program allows', async () => {
@@ -170,14 +184,18 @@ describe('fraud rules over HTTP', () => {
     const { referralId, externalId } = await refer(programId, referrer.code, { email: `${uniqueId('x')}@mailinator.com` });
     await convert(programId, externalId);
     const fraud = await assessed(referralId, 'in_review');
-    expect(fraud.signals).toEqual([{ rule: 'disposable_email', weight: 40, detail: "referee's email address is at mailinator.com, a disposable-email domain" }]);
+    expect(fraud.signals).toEqual([
+      { rule: 'disposable_email', weight: 40, detail: "referee's email address is at mailinator.com, a disposable-email domain" },
+    ]);
   });
 
   it('referral_loop: A refers B, then B refers A, is rejected', async () => {
     const programId = await program(stack);
     const a = await enrol(stack, programId);
     const b = await refer(programId, a.code);
-    const enrolled = await stack.call('POST', `/v1/programs/${programId}/participants`, { body: { externalId: b.externalId, email: `${b.externalId}@example.org` } });
+    const enrolled = await stack.call('POST', `/v1/programs/${programId}/participants`, {
+      body: { externalId: b.externalId, email: `${b.externalId}@example.org` },
+    });
     expect(enrolled.status).toBe(201);
     const back = await refer(programId, enrolled.body.code, { externalId: a.externalId, email: `${a.externalId}@example.net` });
     await convert(programId, a.externalId);
@@ -223,7 +241,12 @@ describe('fraud rules over HTTP', () => {
     const referrer = await enrol(stack, programId);
     await signIn(programId, referrer.externalId, '192.0.2.77', 'device-kept');
     const addresses = () =>
-      stack.db.selectFrom('fraud_sightings').select(['ip', 'network', 'device']).where('program_id', '=', programId).where('subject', '=', referrer.externalId).execute();
+      stack.db
+        .selectFrom('fraud_sightings')
+        .select(['ip', 'network', 'device'])
+        .where('program_id', '=', programId)
+        .where('subject', '=', referrer.externalId)
+        .execute();
     expect(await addresses()).toEqual([{ ip: '192.0.2.77', network: '192.0.2.0/24', device: expect.any(String) }]);
     expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 29 * 86_400_000))).toBe(0);
     expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1);
