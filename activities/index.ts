@@ -7,11 +7,11 @@ import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
-import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import { referralLink } from '../domain/referral-link.ts';
 import type { ReferrerReward } from '../domain/reward.ts';
 import type { Crm } from './crm.ts';
+import { createFraudActivities } from './fraud.ts';
 import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
 import { createViralLoopActivities } from './viral-loop.ts';
 import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
@@ -23,13 +23,8 @@ export interface ActivityDeps {
   webhooks: WebhookPublishing;
   publicBaseUrl: string;
   log: Logger;
-}
-
-export interface FraudCheckInput {
-  referralId: string;
-  referrerId: string;
-  referee: { externalId: string; email: string; stripeCustomerId?: string | undefined };
-  thresholds: FraudThresholds;
+  /** The country of an IP address, for the fraud check's geo_mismatch rule. */
+  countryOf: (ip: string) => string | null;
 }
 
 export interface RewardReservation {
@@ -107,21 +102,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createEventPublisher(deps),
     ...createViralLoopActivities(deps),
+    ...createFraudActivities({ db, countryOf: deps.countryOf }),
 
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
     async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
       await saveReferralProjection(db, view, revision);
-    },
-
-    async checkFraud(input: FraudCheckInput): Promise<FraudAssessment> {
-      const referrer = await participant(input.referrerId);
-      return assessReferral(
-        {
-          referrer: { externalId: referrer.externalId, email: referrer.email, stripeCustomerId: referrer.stripeCustomerId },
-          referee: { externalId: input.referee.externalId, email: input.referee.email, stripeCustomerId: input.referee.stripeCustomerId ?? null },
-        },
-        input.thresholds,
-      );
     },
 
     async reserveReward(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {

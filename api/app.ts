@@ -13,6 +13,7 @@ import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { programRoutes } from './routes/programs.ts';
 import { referralRoutes } from './routes/referrals.ts';
+import { signInRoutes } from './routes/sign-ins.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const routes: AnyRoute[] = [
     ...programRoutes(deps),
     ...participantRoutes(deps),
+    ...signInRoutes(deps),
     ...linkRoutes(deps),
     ...referralRoutes(deps),
     ...conversionRoutes(deps),

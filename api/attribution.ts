@@ -9,7 +9,8 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { z } from 'zod';
-import { findClick } from '../db/clicks.ts';
+import { type Click, findClick } from '../db/clicks.ts';
+import { recordAttribution } from '../db/fraud-sightings.ts';
 import { findParticipantByCode, findParticipantById } from '../db/participants.ts';
 import { rememberRefereeCustomer } from '../db/referee-customers.ts';
 import { findReferralView } from '../db/referrals.ts';
@@ -44,6 +45,9 @@ const refereeRewardSchema = z
 export const attributedSchema = referralSummarySchema.extend({ refereeReward: refereeRewardSchema.optional() });
 export type Attributed = z.infer<typeof attributedSchema>;
 
+/** The attribution and the click behind it (which stays out of the workflow: it holds an address). */
+type Found = { attribution: Attribution; click: Click | null };
+
 export interface AttributionResult {
   /** False when the referee had been referred before and the answer is that referral. */
   created: boolean;
@@ -74,7 +78,7 @@ function clickIsFresh(program: Program, clickedAt: string, now = Date.now()): bo
   return now - Date.parse(clickedAt) <= durationMs(program.attribution.cookieTtl);
 }
 
-async function referrerFor(deps: ApiDeps, program: Program, request: AttributionRequest): Promise<Attribution> {
+async function referrerFor(deps: ApiDeps, program: Program, request: AttributionRequest): Promise<Found> {
   if (request.clickId !== undefined) {
     const click = await findClick(deps.db, request.clickId);
     if (!click || click.programId !== program.programId) throw unprocessable(`no click "${request.clickId}" in program "${program.programId}"`);
@@ -82,11 +86,11 @@ async function referrerFor(deps: ApiDeps, program: Program, request: Attribution
       throw unprocessable(`click "${request.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
     const participant = await findParticipantById(deps.db, click.participantId);
     if (!participant) throw unprocessable(`the participant behind click "${request.clickId}" no longer exists`);
-    return { referrer: asReferrer(participant), clickId: click.clickId };
+    return { attribution: { referrer: asReferrer(participant), clickId: click.clickId }, click };
   }
   const participant = await findParticipantByCode(deps.db, request.code ?? '');
   if (!participant || participant.programId !== program.programId) throw unprocessable(`no referral code "${request.code}" in program "${program.programId}"`);
-  return { referrer: asReferrer(participant), clickId: null };
+  return { attribution: { referrer: asReferrer(participant), clickId: null }, click: null };
 }
 
 /** An existing referral answers as it stands; under last touch an unconverted one moves to the new referrer. */
@@ -170,11 +174,13 @@ async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<Refer
 /** Attributes the referee to a referrer and starts their referral, or answers with the one they already have. */
 export async function attributeReferee(deps: ApiDeps, programId: string, request: AttributionRequest): Promise<AttributionResult> {
   const program = await requireProgram(deps.db, programId);
-  const attribution = await referrerFor(deps, program, request);
+  const { attribution, click } = await referrerFor(deps, program, request);
   const referralId = referralIdFor(programId, request.referee.externalId);
   // Temporal refuses a second referral for the referee while it remembers the first; the
   // projection remembers it for good, so a referee is referred once per program.
   if (await findReferralView(deps.db, referralId)) return answerExisting(deps, program, referralId, attribution);
+  // Recorded before the workflow starts: a crash in between loses no signal, and the retry records none twice.
+  await recordAttribution(deps.db, { programId, referralId, referrer: attribution.referrer, referee: request.referee, click });
   const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
   // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
   const { stripeCustomerId } = request.referee;

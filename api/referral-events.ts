@@ -4,6 +4,7 @@
 // conversion routes and the Stripe webhook.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { recordConversion } from '../db/fraud-sightings.ts';
 import { recordLateEvent } from '../db/late-events.ts';
 import { findReferralView } from '../db/referrals.ts';
 import { type ConversionEvent, type ReferralStatus, type RefundEvent, referralStatusSchema } from '../domain/referral.ts';
@@ -24,6 +25,17 @@ export const acceptedEventSchema = z.union([
 ]);
 export type AcceptedEvent = z.infer<typeof acceptedEventSchema>;
 
+function recordCustomerConversion(deps: ApiDeps, programId: string, event: ConversionEvent): Promise<void> {
+  return recordConversion(deps.db, {
+    programId,
+    eventId: event.eventId,
+    payer: { externalId: event.refereeExternalId, ip: event.ip, country: event.country, paymentFingerprint: event.paymentFingerprint },
+    amount: event.amount,
+    at: event.occurredAt,
+    referral: null,
+  });
+}
+
 async function deliver(
   deps: ApiDeps,
   programId: string,
@@ -42,7 +54,11 @@ async function deliver(
   // Signalling an ended referral fails like signalling one that never existed. An ended referral
   // is still described by Temporal, or, once past its retention, by the projection.
   const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
-  if (!status) return { attributed: false };
+  if (!status) {
+    // A customer who was never referred may be a referrer: where they pay from, and with which card, is theirs.
+    if (kind === 'conversion') await recordCustomerConversion(deps, programId, event as ConversionEvent);
+    return { attributed: false };
+  }
   await recordLateEvent(deps.db, { programId, kind, eventId: event.eventId, referralId, referralStatus: status, payload: event });
   return { attributed: true, referralId, status };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import type { ProgramInput } from '../domain/program.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } from '../runtime/composition-root.ts';
 import { loadConfig } from '../runtime/config.ts';
@@ -83,7 +84,14 @@ const api = async (method: string, route: string, body?: unknown) => {
 };
 
 try {
-  await api('PUT', '/v1/programs/bench', programInput({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', limits: { maxRewardsPerReferrer: null, period: null } }));
+  // One referrer whose referees all convert the moment they sign up: the velocity and fast-conversion
+  // rules would rightly send them to review, so they are off for this measurement of the engine.
+  const fraud = { rules: { referrer_velocity: { weight: 0 }, fast_conversion: { weight: 0 } } } as ProgramInput['fraud'];
+  await api(
+    'PUT',
+    '/v1/programs/bench',
+    programInput({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', limits: { maxRewardsPerReferrer: null, period: null }, fraud }),
+  );
   const referrer = await api('POST', '/v1/programs/bench/participants', {
     externalId: 'referrer',
     email: 'referrer@example.com',

@@ -8,6 +8,7 @@ import * as clickClaims from './migrations/0010-click-claims.ts';
 import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
 import * as webhooksOut from './migrations/0013-webhooks-out.ts';
+import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -37,6 +38,7 @@ const migrations = {
   '0011-program-app-schemes': programAppSchemes,
   '0012-viral-and-stripe-in': viralAndStripeIn,
   '0013-webhooks-out': webhooksOut,
+  '0020-fraud-sightings': fraudSightings,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

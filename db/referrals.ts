@@ -42,13 +42,16 @@ export interface ReferralFilter {
   after?: { createdAt: string; id: string } | undefined;
 }
 
-/** Newest first, in pages. */
+/** Newest first, in pages; the review queue (in_review) oldest first, so the longest waiting are worked first. */
 export async function listReferralViews(db: Db, filter: ReferralFilter): Promise<{ views: ReferralView[]; last: { createdAt: string; id: string } | null }> {
+  const oldestFirst = filter.status === 'in_review';
+  const direction = oldestFirst ? 'asc' : 'desc';
+  const beyond = oldestFirst ? '>' : '<';
   let query = db
     .selectFrom('referrals')
     .select(['id', 'created_at', 'view'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('created_at', direction)
+    .orderBy('id', direction)
     .limit(filter.limit + 1);
   if (filter.programId) query = query.where('program_id', '=', filter.programId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -56,7 +59,7 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
   const after = filter.after;
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb('created_at', '<', new Date(after.createdAt)), eb.and([eb('created_at', '=', new Date(after.createdAt)), eb('id', '<', after.id)])]),
+      eb.or([eb('created_at', beyond, new Date(after.createdAt)), eb.and([eb('created_at', '=', new Date(after.createdAt)), eb('id', beyond, after.id)])]),
     );
   }
   const rows = await query.execute();

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
 import type { Platform } from '../domain/click-origin.ts';
+import type { SightingKind } from '../domain/fraud/evidence.ts';
 import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
@@ -182,6 +183,24 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
 }
 
+export interface FraudSightingsTable {
+  id: Generated<string>;
+  program_id: string;
+  kind: SightingKind;
+  event_key: string;
+  subject: string;
+  referrer_id: string | null;
+  referrer_subject: string | null;
+  ip: string | null;
+  network: string | null;
+  device: string | null;
+  payment_fingerprint: string | null;
+  declared_country: string | null;
+  amount: ColumnType<string | null, number | null, never>;
+  attributed_at: ColumnType<Date | null, Date | string | null, never>;
+  at: ColumnType<Date, Date | string, never>;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -199,6 +218,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  fraud_sightings: FraudSightingsTable;
 }
 
 // Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.
@@ -209,3 +229,4 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
 export type LateEventRow = Selectable<LateEventsTable>;
+export type FraudSightingRow = Selectable<FraudSightingsTable>;

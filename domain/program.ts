@@ -1,16 +1,12 @@
 // A referral program: the terms a referral runs under. Validated here, stored with a version,
 // and handed to each referral workflow as a snapshot so later edits leave running referrals alone.
 import { z } from 'zod';
-import { checkDuration } from './duration.ts';
+import { durationSchema } from './duration-schema.ts';
+import { fraudTermsSchema } from './fraud/config.ts';
 import { amountSchema, currencySchema } from './money.ts';
 import { refereeRewardSchema, referrerRewardSchema } from './reward.ts';
 
 export const programIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1-64 lowercase letters, digits, "-" or "_"');
-
-export const durationSchema = z.string().superRefine((text, ctx) => {
-  const checked = checkDuration(text);
-  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
-});
 
 const hostSchema = z
   .string()
@@ -101,15 +97,7 @@ export const programInputSchema = z.strictObject({
       period: durationSchema.nullable().default(null),
     })
     .default({ maxRewardsPerReferrer: null, period: null }),
-  fraud: z
-    .strictObject({
-      reviewScore: z.number().int().min(0).max(100).default(40),
-      rejectScore: z.number().int().min(0).max(100).nullable().default(80).describe('null sends every suspicious referral to review instead'),
-      reviewTimeout: durationSchema.default('P7D'),
-      onReviewTimeout: z.enum(['approve', 'reject']).default('reject'),
-    })
-    .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
-    .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
+  fraud: fraudTermsSchema,
   landing: landingSchema,
   viral: z
     .strictObject({

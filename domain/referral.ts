@@ -58,6 +58,12 @@ export const refereeSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   ip: ipSchema.optional(),
   userAgent: z.string().max(1024).optional(),
+  deviceId: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe("the device's id from your app (an install id) or a browser fingerprinting library; with the user agent it names the device for the fraud rules"),
   country: countrySchema.optional(),
   stripeCustomerId: z.string().min(1).max(255).optional(),
 });

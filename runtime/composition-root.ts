@@ -10,6 +10,7 @@ import { NativeConnection, type NativeConnectionOptions } from '@temporalio/work
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
+import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
@@ -94,6 +95,7 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
   const added = await ensureSearchAttributes(temporal.connection, namespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
+  if (await ensureAddressRetentionSchedule(temporal, taskQueue)) log.info({ taskQueue }, 'scheduled the daily address retention job');
   const workers = await createEngineWorkers({
     connection,
     namespace,

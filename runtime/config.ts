@@ -69,6 +69,7 @@ const envSchema = z
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     HUBSPOT_API_BASE: httpUrl.optional(),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    IP_COUNTRY_DB: existingFile.optional(),
     TRUST_PROXY: flag,
     STRIPE_WEBHOOK_SECRET: z
       .string()

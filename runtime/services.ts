@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import { type Crm, hubSpotCrm } from '../activities/crm.ts';
 import { createActivities } from '../activities/index.ts';
+import { loadIpCountry } from '../activities/ip-country.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeRewardProvider } from '../activities/providers/stripe-rewards.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
@@ -62,6 +63,7 @@ export function activitiesFor(config: Config, db: Db, log: Logger, temporal: Cli
     webhooks: { temporal, taskQueue: webhookTaskQueue(config.TEMPORAL_TASK_QUEUE), policy: deliveryPolicy(config) },
     publicBaseUrl: config.publicBaseUrl,
     log,
+    countryOf: loadIpCountry(config.IP_COUNTRY_DB),
   });
 }
 

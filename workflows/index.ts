@@ -1,3 +1,5 @@
 // The workflow bundle's entry point: every workflow type the worker runs.
+
+export { addressRetentionWorkflow } from './address-retention.ts';
 export { referralWorkflow } from './referral.ts';
 export { webhookDeliveryWorkflow } from './webhook-delivery.ts';

@@ -38,6 +38,7 @@ export function registerHandlers(run: ReferralRun): void {
       record.disqualify(conversion, 'refunded before it arrived');
     } else if (state.qualifying === null && record.status === 'pending_conversion') {
       state.qualifying = conversion;
+      state.qualifyingEvent = event;
     }
     projection.touch();
   });

@@ -2,7 +2,7 @@
 // made, and a refund that undid it. Its methods say which Update the referral takes in which state.
 
 import type { ProgramTerms } from '../domain/program.ts';
-import { type ConversionRecord, endedStatuses, type ReferralStatus } from '../domain/referral.ts';
+import { type ConversionEvent, type ConversionRecord, endedStatuses, type ReferralStatus } from '../domain/referral.ts';
 import type { Referrer, ReviewDecision } from './definitions.ts';
 
 export type Verdict = { allowed: true } | { allowed: false; reason: string };
@@ -17,6 +17,8 @@ export class ReferralState {
   referrer: Referrer;
   /** The conversion the referrer's reward is for, once one qualifies. */
   qualifying: ConversionRecord | null = null;
+  /** The event behind it, as reported: who paid from where (address, country, card) is for the fraud check. */
+  qualifyingEvent: ConversionEvent | null = null;
   /** A refund took the qualifying conversion back below the program's minimum. */
   undone = false;
   review: ReviewDecision | null = null;

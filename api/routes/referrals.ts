@@ -54,7 +54,7 @@ export function referralRoutes(deps: ApiDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/referrals',
-      summary: 'List referrals, newest first',
+      summary: 'List referrals, newest first. The review queue, status=in_review, lists oldest first, each with its fraud score and signals.',
       tag: 'Referrals',
       access: ['ops'],
       query: z.strictObject({

@@ -223,6 +223,7 @@ describe('the system endpoints', () => {
         'PUT /v1/programs/{programId}',
         'GET /v1/programs/{programId}',
         'POST /v1/programs/{programId}/participants',
+        'POST /v1/programs/{programId}/participants/{externalId}/sign-ins',
         'GET /v1/programs/{programId}/participants/{externalId}',
         'PATCH /v1/programs/{programId}/participants/{externalId}',
         'GET /r/{code}',

@@ -2,7 +2,7 @@
 // every call so a workflow test can see what the workflow asked the world to do.
 import type { ReferralActivities } from '../../activities/index.ts';
 import { failureTypes, nonRetryable } from '../../domain/failures.ts';
-import type { FraudAssessment } from '../../domain/fraud.ts';
+import type { FraudAssessment } from '../../domain/fraud/assessment.ts';
 import type { ReferralView } from '../../domain/referral.ts';
 import type { WebhookEvent } from '../../domain/webhooks.ts';
 
@@ -135,6 +135,7 @@ export class FakeActivities {
         referredBy: { participantId: referredBy, externalId: `ext_${referredBy}`, code: 'JANE2026' },
       };
     },
+    clearExpiredAddresses: async () => 0,
   };
 }
 
