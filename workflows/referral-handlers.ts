@@ -27,7 +27,7 @@ export function registerHandlers(run: ReferralRun): void {
   setHandler(referralQuery, () => record.view);
 
   setHandler(refereeRewardUpdate, async () => {
-    await condition(() => run.refereeReward?.status !== 'pending');
+    await condition(() => run.refereeReward === null || run.refereeReward.status !== 'pending');
     return run.refereeReward;
   });
 

@@ -14,8 +14,9 @@ import { type Ending, ReferralRun } from './referral-run.ts';
 
 export async function referralWorkflow(input: ReferralInput): Promise<ReferralView> {
   const run = new ReferralRun(input);
-  registerHandlers(run);
+  // The referee's reward exists before any handler runs: an Update sent with the start asks after it.
   run.besides(issueRefereeReward(run));
+  registerHandlers(run);
   run.announce();
   return run.end(await lifecycle(run));
 }

@@ -8,7 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Worker } from '@temporalio/worker';
 import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
-import { cancelUpdate, conversionSignal, type ReferralInput, referralQuery, refundSignal, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
+import {
+  cancelUpdate,
+  conversionSignal,
+  type ReferralInput,
+  refereeRewardUpdate,
+  referralQuery,
+  refundSignal,
+  retryUpdate,
+  reviewUpdate,
+} from '../../workflows/definitions.ts';
 import { FakeActivities, type Script } from '../support/fake-activities.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
@@ -105,6 +114,23 @@ const scenarios: Scenario[] = [
     name: 'referee-not-enrolled',
     overrides: { holdingPeriod: 'P0D', clawbackWindow: 'P0D' },
     script: { enrolFailures: 1 },
+    drive: async (h) => void (await h.signal(conversionSignal, purchase)),
+  },
+  {
+    name: 'double-sided-with-referee-coupon',
+    overrides: {
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: { kind: 'coupon', percentOff: 20, duration: 'once' } },
+    },
+    drive: async (h) => {
+      await h.executeUpdate(refereeRewardUpdate);
+      await h.signal(conversionSignal, purchase);
+    },
+  },
+  {
+    name: 'cash-reward',
+    overrides: { holdingPeriod: 'P0D', clawbackWindow: 'P0D', rewards: { referrer: { kind: 'cash', percent: 10, maxAmount: 300 }, referee: null } },
     drive: async (h) => void (await h.signal(conversionSignal, purchase)),
   },
   {

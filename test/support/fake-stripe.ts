@@ -118,8 +118,9 @@ function parseForm(body: string): Params {
   return result;
 }
 
+// Stripe names every request it answers; its errors carry the id for support to trace.
 const stripeError = (res: ServerResponse, status: number, type: string, message: string, extra: Record<string, string> = {}) =>
-  sendJson(res, status, { error: { type, message, ...extra } });
+  sendJson(res, status, { error: { type, message, ...extra } }, { 'request-id': id('req') });
 
 const missing = (res: ServerResponse, what: string, which: string) =>
   stripeError(res, 404, 'invalid_request_error', `No such ${what}: '${which}'`, { code: 'resource_missing', param: 'id' });
@@ -301,7 +302,7 @@ export class FakeStripe {
       fault.processed();
       await fault.release;
     }
-    if (!res.destroyed) sendJson(res, answer.status, answer.body);
+    if (!res.destroyed) sendJson(res, answer.status, answer.body, { 'request-id': id('req') });
   }
 
   private invalid(message: string, param: string): Created {
