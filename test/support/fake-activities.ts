@@ -13,6 +13,8 @@ export interface Script {
   couponFailures?: number;
   /** How many times enrolling the referee fails for good. */
   enrolFailures?: number;
+  /** How many times a reversal fails for good before it succeeds. */
+  reverseFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
   fulfilFailures?: number;
   /** How many times booking the earned reward fails for good (a ledger conflict) before it succeeds. */
@@ -102,6 +104,11 @@ export class FakeActivities {
     },
     reverseReward: async (payout) => {
       this.record(payout.referralId, 'reverseReward');
+      const script = this.scriptFor(payout.referralId);
+      if ((script.reverseFailures ?? 0) > 0) {
+        script.reverseFailures = (script.reverseFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.stripeRefused, 'Stripe refused: No such customer');
+      }
       this.reversalDestinations.push(payout.destination);
       return `cbtxn_reversal_${payout.rewardId}`;
     },

@@ -482,6 +482,28 @@ describe('last-touch attribution', () => {
   });
 });
 
+describe('a clawback that fails for good', () => {
+  it('waits for ops, shows rewarded again while a retry runs, and replays nothing hung on the status', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D' });
+    fakes.script(input.referralId, { reverseFailures: 2 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'rewarded');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    expect((await reaches(handle, 'needs_attention')).attention).toBe('reversal failed: Stripe refused: No such customer');
+    await handle.executeUpdate(retryUpdate);
+    await reaches(handle, 'needs_attention');
+    await handle.executeUpdate(retryUpdate);
+    const final = await handle.result();
+    expect(final.status).toBe('reversed');
+    const events = final.timeline.map((entry) => entry.event).filter((event) => ['rewarded', 'needs_attention', 'retry_requested', 'reversed'].includes(event));
+    expect(events).toEqual(['rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'reversed']);
+    const published = fakes.published.filter((event) => event.data.referralId === input.referralId).map((event) => event.type);
+    expect(published.filter((type) => type === 'reward.issued')).toHaveLength(1);
+    expect(published.filter((type) => type === 'reward.reversed')).toHaveLength(1);
+  });
+});
+
 describe('events out', () => {
   const eventsOf = (referralId: string) => fakes.published.filter((event) => event.data.referralId === referralId);
 
