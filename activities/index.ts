@@ -3,13 +3,14 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import { earnMilestoneBonus, type MilestoneBonus } from '../db/milestones.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import { referralLink } from '../domain/referral-link.ts';
-import type { ReferrerReward } from '../domain/reward.ts';
+import type { Milestone, ReferrerReward } from '../domain/reward.ts';
 import type { Crm } from './crm.ts';
 import { createFraudActivities } from './fraud.ts';
 import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   /** The country of an IP address, for the fraud check's geo_mismatch rule. */
   countryOf: (ip: string) => string | null;
 }
+
+export type { RewardLimit };
 
 export interface RewardReservation {
   outcome: 'reserved' | 'capped';
@@ -120,6 +123,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async postReward(rewardId: string): Promise<void> {
       await ledgerWrite(() => postReward(db, rewardId));
+    },
+
+    /** The milestone bonus an earned reward reaches (held and earned under the referrer's limit), or null. */
+    async earnMilestoneBonus(input: { reward: RewardEntry; milestones: Milestone[]; limit: RewardLimit }): Promise<MilestoneBonus | null> {
+      return ledgerWrite(() => earnMilestoneBonus(db, input.reward, input.milestones, input.limit));
     },
 
     /** Pays an earned reward out; the referrer's Stripe ids are read now, so ops can fix them and retry. */

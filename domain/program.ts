@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { durationSchema } from './duration-schema.ts';
 import { fraudTermsSchema } from './fraud/config.ts';
 import { amountSchema, currencySchema } from './money.ts';
-import { refereeRewardSchema, referrerRewardSchema } from './reward.ts';
+import { milestonesSchema, refereeRewardSchema, referrerRewardSchema } from './reward.ts';
 
 export const programIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1-64 lowercase letters, digits, "-" or "_"');
 
@@ -88,6 +88,7 @@ export const programInputSchema = z.strictObject({
   rewards: z.strictObject({
     referrer: referrerRewardSchema,
     referee: refereeRewardSchema.nullable().default(null),
+    milestones: milestonesSchema.default([]),
   }),
   holdingPeriod: durationSchema.default('P0D'),
   clawbackWindow: durationSchema.default('P0D'),

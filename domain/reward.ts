@@ -48,5 +48,16 @@ export const refereeRewardSchema = z
     }
   });
 
+/** Bonuses at a referrer's Nth earned referral reward (e.g. the 5th and the 10th), each paid once, in the referrer reward's kind. */
+export const milestonesSchema = z
+  .array(z.strictObject({ referrals: z.number().int().min(2).max(10_000), amount: positiveAmountSchema }))
+  .max(20)
+  .superRefine((milestones, ctx) => {
+    const counts = milestones.map((milestone) => milestone.referrals);
+    if (new Set(counts).size !== counts.length) ctx.addIssue({ code: 'custom', message: 'each milestone needs its own "referrals" count' });
+  })
+  .describe("bonuses at a referrer's Nth earned referral reward, paid once each in the referrer reward's kind, counted under the referrer's limit");
+
 export type ReferrerReward = z.infer<typeof referrerRewardSchema>;
+export type Milestone = z.infer<typeof milestonesSchema>[number];
 export type RefereeReward = z.infer<typeof refereeRewardSchema>;

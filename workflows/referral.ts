@@ -6,6 +6,7 @@ import { assessFraud } from './phases/assess-fraud.ts';
 import { awaitConversion } from './phases/await-conversion.ts';
 import { enrolReferee, enrolsAt } from './phases/enrol-referee.ts';
 import { hold } from './phases/hold.ts';
+import { hasMilestones, payMilestoneBonus } from './phases/milestone-bonus.ts';
 import { payOut } from './phases/pay-out.ts';
 import { issueRefereeReward } from './phases/referee-reward.ts';
 import { watchForClawback } from './phases/watch-for-clawback.ts';
@@ -32,6 +33,7 @@ async function lifecycle(run: ReferralRun): Promise<Ending> {
   if (enrolsAt(run, 'on_conversion')) await enrolReferee(run);
   const ended = (await assessFraud(run, reward)) ?? (await hold(run, reward)) ?? (await payOut(run, reward));
   if (ended) return ended;
+  if (hasMilestones(run)) await payMilestoneBonus(run, reward);
   if (enrolsAt(run, 'on_reward')) await enrolReferee(run);
   return watchForClawback(run, reward);
 }

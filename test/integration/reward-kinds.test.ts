@@ -156,3 +156,56 @@ describe("the referrer's limit", () => {
     expect(paid).toBe(5);
   });
 });
+
+describe('milestone bonuses', () => {
+  const noVelocityRules = { rules: { referrer_velocity: { weight: 0 }, fast_conversion: { weight: 0 } } } as ProgramInput['fraud'];
+
+  async function raceReferrals(programId: string, count: number) {
+    const referrer = await enrol(stack, programId);
+    const referrals = await Promise.all(Array.from({ length: count }, () => refer(stack, programId, referrer.code)));
+    await Promise.all(referrals.map(({ refereeExternalId }) => convert(programId, refereeExternalId)));
+    const ends = await Promise.all(referrals.map(({ referralId }) => stack.temporal.workflow.getHandle(referralId).result()));
+    return { referrer, ends: ends as { status: string; rewards: { rewardId: string; amount: number; status: string }[] }[] };
+  }
+
+  it('are paid once each, by the referral that reaches them, however the referrals race', async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      fraud: noVelocityRules,
+      limits: { maxRewardsPerReferrer: null, period: null },
+      rewards: {
+        referrer: { kind: 'account_credit', amount: 1000 },
+        referee: null,
+        milestones: [
+          { referrals: 3, amount: 2500 },
+          { referrals: 5, amount: 4000 },
+        ],
+      },
+    });
+    const { referrer, ends } = await raceReferrals(programId, 6);
+    const bonuses = ends.flatMap((end) => end.rewards.filter((reward) => reward.rewardId.startsWith('rw_ms_')));
+    expect(bonuses.map(({ amount, status }) => ({ amount, status })).sort((a, b) => a.amount - b.amount)).toEqual([
+      { amount: 2500, status: 'issued' },
+      { amount: 4000, status: 'issued' },
+    ]);
+    expect(
+      stack.stripe
+        .creditsFor(referrer.stripeCustomerId ?? '')
+        .map((credit) => -credit.amount)
+        .sort((a, b) => a - b),
+    ).toEqual([1000, 1000, 1000, 1000, 1000, 1000, 2500, 4000]);
+  });
+
+  it("count under the referrer's limit", async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      fraud: noVelocityRules,
+      limits: { maxRewardsPerReferrer: 4, period: null },
+      rewards: { referrer: { kind: 'account_credit', amount: 1000 }, referee: null, milestones: [{ referrals: 2, amount: 2500 }] },
+    });
+    const { referrer, ends } = await raceReferrals(programId, 5);
+    expect(ends.filter((end) => end.status === 'capped')).toHaveLength(1);
+    // Four referral rewards fill the limit before any is earned, so the bonus finds no room.
+    expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '').map((credit) => -credit.amount)).toEqual([1000, 1000, 1000, 1000]);
+  });
+});

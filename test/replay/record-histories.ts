@@ -134,6 +134,16 @@ const scenarios: Scenario[] = [
     drive: async (h) => void (await h.signal(conversionSignal, purchase)),
   },
   {
+    name: 'milestone-bonus',
+    overrides: {
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones: [{ referrals: 5, amount: 5000 }] },
+    },
+    script: { milestone: { referrals: 5, amount: 5000 } },
+    drive: async (h) => void (await h.signal(conversionSignal, purchase)),
+  },
+  {
     name: 'cancelled-while-holding',
     drive: async (h) => {
       await h.signal(conversionSignal, purchase);

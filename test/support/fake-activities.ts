@@ -13,6 +13,8 @@ export interface Script {
   couponFailures?: number;
   /** How many times enrolling the referee fails for good. */
   enrolFailures?: number;
+  /** The milestone this referral's reward reaches, if any. */
+  milestone?: { referrals: number; amount: number };
   /** How many times a reversal fails for good before it succeeds. */
   reverseFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
@@ -92,6 +94,13 @@ export class FakeActivities {
         script.postFailures = (script.postFailures ?? 0) - 1;
         throw nonRetryable(failureTypes.ledgerConflict, 'pending transfer was already voided');
       }
+    },
+    earnMilestoneBonus: async ({ reward }) => {
+      this.record(reward.referralId, 'earnMilestoneBonus');
+      const milestone = this.scriptFor(reward.referralId).milestone;
+      return milestone
+        ? { ...reward, rewardId: `rw_ms_${reward.participantId}_${milestone.referrals}`, amount: milestone.amount, milestone: milestone.referrals }
+        : null;
     },
     fulfilReward: async (payout) => {
       this.record(payout.referralId, 'fulfilReward');

@@ -645,3 +645,46 @@ describe('reward kinds', () => {
     ]);
   });
 });
+
+describe('milestones', () => {
+  const milestones = [{ referrals: 5, amount: 5000 }];
+
+  it("pays the bonus of the milestone this referral's reward reaches, once, after the reward", async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    fakes.script(input.referralId, { milestone: milestones[0] });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards.map(({ rewardId, amount, status }) => ({ rewardId, amount, status }))).toEqual([
+      { rewardId: expect.stringMatching(/_1$/), amount: 2000, status: 'issued' },
+      { rewardId: 'rw_ms_pt_referrer_5', amount: 5000, status: 'issued' },
+    ]);
+    expect(fakes.effects(input.referralId)).toEqual([
+      'checkFraud',
+      'reserveReward',
+      'postReward',
+      'fulfilReward',
+      'earnMilestoneBonus',
+      'fulfilReward',
+      'enrolReferee',
+    ]);
+    expect(final.timeline.map((entry) => entry.event)).toContain('milestone_reached');
+  });
+
+  it('asks the ledger and pays nothing more when the reward reaches no milestone', async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards).toHaveLength(1);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(1);
+  });
+});
