@@ -135,20 +135,3 @@ export function termsOf(program: Program): ProgramTerms {
   const { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral } = program;
   return { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral };
 }
-
-export interface UnsupportedTerm {
-  path: string[];
-  message: string;
-}
-
-/**
- * Terms the schema accepts (they are part of the published contract) but this engine cannot
- * honour yet. A program using them is refused outright rather than run without them.
- */
-export function unsupportedTerms(program: ProgramConfig): UnsupportedTerm[] {
-  const found: UnsupportedTerm[] = [];
-  if (program.rewards.referrer.recurring !== undefined) {
-    found.push({ path: ['rewards', 'referrer', 'recurring'], message: 'recurring rewards are not supported yet' });
-  }
-  return found;
-}

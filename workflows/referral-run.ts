@@ -31,9 +31,10 @@ export class ReferralRun {
    * made without them carries on without them, so that it replays as it ran.
    */
   readonly eventsOut: boolean;
-  /** The referee's reward, when the program offers one, and its issuing, which the referral does not wait for. */
+  /** The referee's reward, when the program offers one. */
   refereeReward: RewardView | null = null;
-  private refereeRewardIssued: Promise<void> = Promise.resolve();
+  /** Work beside the referral's own steps (the referee's coupon, recurring rewards), which it finishes before it ends. */
+  private readonly beside: Promise<void>[] = [];
   private readonly outbox: EventOutbox;
 
   constructor(input: ReferralInput) {
@@ -63,9 +64,9 @@ export class ReferralRun {
     return this.record.status;
   }
 
-  /** Lets the referee's reward be issued beside the referral; the referral ends only once it is. */
-  besides(issuing: Promise<void>): void {
-    this.refereeRewardIssued = issuing;
+  /** Runs work beside the referral's own steps; the referral ends only once it is done. */
+  besides(work: Promise<void>): void {
+    this.beside.push(work);
   }
 
   /** Sends the first state to Postgres and the CRM, and tells the webhooks the referral exists. */
@@ -114,7 +115,9 @@ export class ReferralRun {
   async end({ status, detail }: Ending): Promise<ReferralView> {
     if (this.record.status !== status) this.setStatus(status, detail);
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
-    await this.refereeRewardIssued;
+    // A referral that ended without its reward earns no recurring ones; one that paid keeps paying them through the span.
+    if (status !== 'rewarded' && status !== 'reversed') this.state.recurringClosed = true;
+    await Promise.all(this.beside);
     this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);
     await condition(allHandlersFinished);

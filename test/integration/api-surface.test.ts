@@ -74,15 +74,6 @@ describe('bad input', () => {
     expect(response.body.errors).toEqual([{ path: 'amount', message: expect.stringContaining('minor units') }]);
   });
 
-  it('refuses program terms the engine cannot honour yet, naming them', async () => {
-    const programId = uniqueId('prog');
-    const response = await stack.call('PUT', `/v1/programs/${programId}`, {
-      body: programInput({ rewards: { referrer: { kind: 'cash', amount: 2000, recurring: { months: 12 } }, referee: null } }),
-    });
-    expect(response).toMatchObject(problem(422));
-    expect(response.body.errors).toEqual([{ path: 'rewards.referrer.recurring', message: expect.stringContaining('not supported yet') }]);
-  });
-
   it('answers 404 for what does not exist', async () => {
     expect(await stack.call('GET', '/v1/referrals/ref_doesnotexist')).toMatchObject(problem(404));
     expect(await stack.call('GET', '/v1/nothing-here')).toMatchObject(problem(404, /\/docs/));

@@ -209,3 +209,43 @@ describe('milestone bonuses', () => {
     expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '').map((credit) => -credit.amount)).toEqual([1000, 1000, 1000, 1000]);
   });
 });
+
+describe('recurring commissions', () => {
+  it('pay every qualifying invoice inside the span its own reward, and take ops retries for one that fails', async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      conversion: { types: ['invoice'], minAmount: 1000 },
+      rewards: { referrer: { kind: 'account_credit', percent: 20, recurring: { months: 12 } }, referee: null },
+    });
+    const referrer = await enrol(stack, programId);
+    const { referralId, refereeExternalId } = await refer(stack, programId, referrer.code);
+    const invoice = (amount: number) => ({ ...purchase(refereeExternalId, uniqueId('in'), amount), type: 'invoice' });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(5000) });
+    await stack.referralReaches(referralId, 'rewarded');
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(4000) });
+    const second = await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[1]?.status === 'issued',
+    );
+    expect(second.body.rewards.map((reward: { amount: number }) => reward.amount)).toEqual([1000, 800]);
+
+    // The referrer's Stripe customer goes missing: the third month's reward waits for ops.
+    await stack.call('PATCH', `/v1/programs/${programId}/participants/${referrer.externalId}`, { body: { stripeCustomerId: null } });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(3000) });
+    const failed = await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[2]?.status === 'failed',
+    );
+    expect(failed.body.status).toBe('rewarded');
+    expect(failed.body.timeline.at(-1)?.detail).toContain('has no Stripe customer id');
+    await stack.call('PATCH', `/v1/programs/${programId}/participants/${referrer.externalId}`, { body: { stripeCustomerId: referrer.stripeCustomerId } });
+    expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(202);
+    await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[2]?.status === 'issued',
+    );
+    expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '').map((credit) => -credit.amount)).toEqual([1000, 800, 600]);
+    // Nothing left to retry: the referral itself is fine.
+    expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(409);
+  });
+});

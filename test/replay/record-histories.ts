@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Worker } from '@temporalio/worker';
 import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
+import type { ReferralView } from '../../domain/referral.ts';
 import {
   cancelUpdate,
   conversionSignal,
@@ -144,6 +145,17 @@ const scenarios: Scenario[] = [
     drive: async (h) => void (await h.signal(conversionSignal, purchase)),
   },
   {
+    name: 'recurring-twelve-monthly-invoices',
+    overrides: { rewards: { referrer: { kind: 'account_credit', percent: 10, recurring: { months: 12 } }, referee: null } },
+    drive: async (h) => {
+      await h.signal(conversionSignal, { ...purchase, eventId: 'inv_1' });
+      for (let month = 2; month <= 12; month++) {
+        await env.sleep('30 days');
+        await h.signal(conversionSignal, { ...purchase, eventId: `inv_${month}` });
+      }
+    },
+  },
+  {
     name: 'cancelled-while-holding',
     drive: async (h) => {
       await h.signal(conversionSignal, purchase);
@@ -159,12 +171,21 @@ async function recordAll(): Promise<void> {
     if (scenario.script) fakes.script(referral.referralId, scenario.script);
     const handle = await start(referral);
     await scenario.drive(handle);
-    const view = await handle.result();
+    const view: ReferralView = await handle.result();
     const history = await handle.fetchHistory();
     // The decoded history serialises as proto3 JSON, which History.fromObject reads back. (The SDK's
     // historyToJSON trips over npm's duplicate copies of protobufjs here.)
     await writeFile(new URL(`./histories/${scenario.name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
-    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events\n`);
+    // Recurring rewards (the second reward on) are paid by child workflows of their own.
+    const children = view.rewards
+      .filter((reward) => /^rw_[0-9a-f]{32}_([2-9]|\d{2,})$/.test(reward.rewardId))
+      .map((reward) => `${referral.referralId}-${reward.rewardId}`);
+    const childEvents = await Promise.all(children.map(async (id) => (await env.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
+    const perChild =
+      childEvents.length > 0
+        ? `; ${childEvents.length} recurring rewards in child workflows of ${Math.min(...childEvents)}-${Math.max(...childEvents)} events`
+        : '';
+    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events${perChild}\n`);
   }
 }
 

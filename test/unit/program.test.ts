@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { programInputSchema, unsupportedTerms } from '../../domain/program.ts';
+import { programInputSchema } from '../../domain/program.ts';
 import { programInput } from '../support/program-fixtures.ts';
 
 function issuesOf(input: unknown) {
@@ -77,18 +77,5 @@ describe('program validation', () => {
   it('refuses a review threshold above the reject threshold', () => {
     const input = programInput({ fraud: { reviewScore: 90, rejectScore: 80 } });
     expect(issuesOf(input)).toEqual([{ path: 'fraud.reviewScore', message: expect.stringContaining('rejectScore') }]);
-  });
-
-  it('lists the contract terms this engine cannot honour yet', () => {
-    const program = programInputSchema.parse(
-      programInput({
-        rewards: {
-          referrer: { kind: 'cash', percent: 10, recurring: { months: 12 } },
-          referee: { kind: 'coupon', percentOff: 20, duration: 'once' },
-        },
-      }),
-    );
-    expect(unsupportedTerms(program).map((term) => term.path.join('.'))).toEqual(['rewards.referrer.recurring']);
-    expect(unsupportedTerms(programInputSchema.parse(programInput()))).toEqual([]);
   });
 });

@@ -688,3 +688,65 @@ describe('milestones', () => {
     expect(fakes.count(input.referralId, 'fulfilReward')).toBe(1);
   });
 });
+
+describe('recurring commissions', () => {
+  const monthly = (months: number | null) => ({
+    holdingPeriod: 'P0D',
+    clawbackWindow: 'P0D',
+    rewards: { referrer: { kind: 'account_credit' as const, percent: 10, recurring: { months } }, referee: null },
+  });
+
+  it('pay a reward for every qualifying invoice inside the span, each in its own workflow, and end with the span', async () => {
+    const input = inputFor(monthly(3));
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'rewarded');
+    for (const [month, amount] of [
+      [2, 3000],
+      [3, 4000],
+    ] as const) {
+      await env.sleep('30 days');
+      await handle.signal(conversionSignal, purchase(`inv_${month}`, amount));
+    }
+    const final = await handle.result();
+    const { startTime, closeTime } = await handle.describe();
+    expect((closeTime?.getTime() ?? 0) - startTime.getTime()).toBeGreaterThanOrEqual(89 * 86_400_000);
+    expect(final.status).toBe('rewarded');
+    expect(final.rewards.map(({ amount, status }) => ({ amount, status }))).toEqual([
+      { amount: 500, status: 'issued' },
+      { amount: 300, status: 'issued' },
+      { amount: 400, status: 'issued' },
+    ]);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(3);
+    const issued = fakes.published.filter((event) => event.data.referralId === input.referralId && event.type === 'reward.issued');
+    expect(issued).toHaveLength(3);
+    for (const reward of final.rewards.slice(1)) {
+      const child = await env.client.workflow.getHandle(`${input.referralId}-${reward.rewardId}`).describe();
+      expect(child.status.name).toBe('COMPLETED');
+    }
+  });
+
+  it('void a recurring reward whose invoice is refunded while it is held', async () => {
+    const input = inputFor({ ...monthly(2), holdingPeriod: 'P14D' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'holding');
+    await env.sleep('20 days');
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    while ((await handle.query(referralQuery)).rewards[1]?.status !== 'held') await new Promise((resolve) => setTimeout(resolve, 10));
+    await handle.signal(refundSignal, { eventId: 'rf_2', refereeExternalId: 'x', conversionEventId: 'inv_2', amount: 5000 });
+    const final = await handle.result();
+    expect(final.rewards.map((reward) => reward.status)).toEqual(['issued', 'voided']);
+  });
+
+  it('end with the referral when it never earned its first reward', async () => {
+    const input = inputFor(monthly(null));
+    fakes.script(input.referralId, { fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: 'same email' }], decision: 'reject' } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    const final = await handle.result();
+    expect(final.status).toBe('rejected');
+    expect(fakes.count(input.referralId, 'reserveReward')).toBe(0);
+  });
+});
