@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { loadConfig } from '../../runtime/config.ts';
-import { testPayloadKeys } from '../support/payload-encryption.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
+import { testPayloadKeys } from '../support/payload-encryption.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
