@@ -38,11 +38,11 @@ function signedInPage(keyName: string, endpoint: string): string {
 <main>
 <h1>This browser can decode referral payloads</h1>
 <p>Signed in to the payload codec with the API key “${escapeHtml(keyName)}”. The browser keeps the key until it is closed.</p>
-<p>In the Temporal Web UI, open <b>Codec Server</b> (the icon at the bottom of the left-hand menu), choose
-<b>Use my browser setting and ignore Cluster-level setting</b>, enter this endpoint, tick <b>Include cross-origin credentials</b>
-(leave <b>Pass the user access token</b> off) and apply:</p>
+<p>If the Temporal Web UI still says “Codec Server could not connect”, open its codec settings (the glasses icon
+at the top right), choose <b>Use my browser setting and ignore Cluster-level setting</b>, enter this endpoint,
+turn on <b>Include cross-origin credentials</b> (leave <b>Pass the user access token</b> off) and apply:</p>
 <pre>${escapeHtml(endpoint)}</pre>
-<p>Workflow inputs, results, signals and activity payloads then show decoded.</p>
+<p>Workflow inputs, results, signals, activity payloads and step names then show decoded.</p>
 </main>
 </body>
 </html>
