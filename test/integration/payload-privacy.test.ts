@@ -60,6 +60,8 @@ describe('a referral in Temporal', () => {
     const { referralId } = created.body;
     await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: { ...purchase(refereeExternalId), ip: conversionIp } });
     await stack.referralReaches(referralId, 'rewarded');
+    // With no clawback window it then closes, its result in the history too.
+    await stack.temporal.workflow.getHandle(referralId).result();
     // The CRM sync, a local activity given the referee's email, has run too.
     await stack.eventually(
       async () => ({ status: 200, headers: new Headers(), body: stack.hubspot.contacts.get(referee.email)?.properties ?? {} }),
