@@ -2,11 +2,13 @@
 import express from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
+import { codecAuthorizer, codecCors } from './codec-access.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { codecRoutes } from './routes/codec.ts';
 import { conversionRoutes } from './routes/conversions.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -70,8 +72,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...webhookEndpointRoutes(deps),
     ...stripeWebhookRoutes(deps),
   ];
-  routes.push(...systemRoutes(deps, metrics, () => routes));
+  // The codec is called from the Temporal Web UI's pages, so it has CORS and takes browser credentials.
+  const codec = codecRoutes(deps);
+  routes.push(...systemRoutes(deps, metrics, () => [...routes, ...codec.convert, codec.signIn]));
   mountRoutes(app, routes, authorizer);
+  app.use('/v1/codec', codecCors(deps.codecCorsOrigins));
+  mountRoutes(app, codec.convert, codecAuthorizer(authorizer, { challenge: false }));
+  mountRoutes(app, [codec.signIn], codecAuthorizer(authorizer, { challenge: true }));
   // The files /docs loads; not part of the API, so not in /openapi.json.
   app.use('/docs/assets', docsAssets());
 

@@ -21,6 +21,8 @@ export function generateApiKey(): string {
 }
 
 export interface KeyAuthorizer extends Authorizer {
+  /** Checks a key however it was sent (the codec also takes one by HTTP Basic authentication, for browsers). */
+  authorizeKey(key: string, allowed: Scope[]): Promise<Principal>;
   forget(keyId: string): void;
 }
 
@@ -43,17 +45,22 @@ export function keyAuthorizer(db: Db, adminApiKey: string): KeyAuthorizer {
     return principal;
   }
 
+  async function authorizeKey(key: string, allowed: Scope[]): Promise<Principal> {
+    const principal = await lookUp(hashKey(key));
+    if (!principal) throw unauthorized('the API key is not known, or has been revoked');
+    if (!principal.scopes.includes('admin') && !allowed.some((scope) => principal.scopes.includes(scope))) {
+      throw forbidden(`this endpoint needs a key with one of the scopes: ${allowed.join(', ')}`);
+    }
+    return principal;
+  }
+
   return {
     async authorize(req: Request, allowed: Scope[]): Promise<Principal> {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
       if (!match?.[1]) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
-      const principal = await lookUp(hashKey(match[1]));
-      if (!principal) throw unauthorized('the API key is not known, or has been revoked');
-      if (!principal.scopes.includes('admin') && !allowed.some((scope) => principal.scopes.includes(scope))) {
-        throw forbidden(`this endpoint needs a key with one of the scopes: ${allowed.join(', ')}`);
-      }
-      return principal;
+      return authorizeKey(match[1], allowed);
     },
+    authorizeKey,
     forget(keyId: string) {
       for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
     },

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import type { DeliveryPolicy } from '../workflows/webhook-delivery.ts';
@@ -15,4 +16,8 @@ export interface ApiDeps {
   stripeWebhookSecret: string | null;
   /** How a failed webhook delivery is sent again, and whether endpoints may sit on private addresses. */
   webhooks: { policy: DeliveryPolicy; allowPrivateUrls: boolean };
+  /** Decrypts payloads for the Temporal Web UI (the codec routes); null answers those routes with a 503 that says why. */
+  payloadCodec: PayloadCodec | null;
+  /** Origins (the Temporal Web UI's) whose pages may call the codec routes from a browser. */
+  codecCorsOrigins: string[];
 }

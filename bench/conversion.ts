@@ -13,9 +13,10 @@ import { Worker } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import type { ProgramInput } from '../domain/program.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
-import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } from '../runtime/composition-root.ts';
+import { connectTemporal, connectWorker, createWorker, dataConverter, openDatabase, startApi } from '../runtime/composition-root.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { generatePayloadKey } from '../runtime/payload-keys.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
@@ -61,13 +62,16 @@ const config = loadConfig({
   ADMIN_API_KEY: adminKey,
   STRIPE_SECRET_KEY: 'sk_test_bench',
   STRIPE_API_BASE: stripe.url,
+  PAYLOAD_KEYS: generatePayloadKey('bench'),
 });
 const db = await openDatabase(postgres.url, log);
 const temporal = await connectTemporal(config);
 const nativeConnection = await connectWorker(config);
 const referralWorker = await createWorker({ config, db, log, temporal, connection: nativeConnection });
+// The baselines pay for encryption too, as the referral's signals do.
 const baselineWorker = await Worker.create({
   connection: nativeConnection,
+  dataConverter: dataConverter(config),
   taskQueue: 'bench-baseline',
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
 });

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { createApp } from '../api/app.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
+import { encryptionCodec } from './payload-codec.ts';
 import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { activitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
@@ -54,6 +56,24 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
   return { namespace: namespace ?? 'default', connectionOptions: { address: address ?? 'localhost:7233', tls, apiKey, metadata } };
 }
 
+/**
+ * How payloads cross to Temporal: encrypted with PAYLOAD_KEYS. Every client and worker of the engine
+ * converts through this, so there is no way to start one that writes referrals' emails, names or IP
+ * addresses into Temporal's history in the clear.
+ */
+export function dataConverter(config: Config): DataConverter {
+  if (!config.PAYLOAD_KEYS) {
+    throw invalidConfiguration([
+      {
+        variable: 'PAYLOAD_KEYS',
+        message:
+          'unset; it encrypts what referrals hand Temporal (emails, names, IP addresses), which anyone with Temporal Web UI access could otherwise read. Set it to "<id>:<32 random bytes in base64>" (`echo k1:$(openssl rand -base64 32)`); `npm start` generates one for local use',
+      },
+    ]);
+  }
+  return { payloadCodecs: [encryptionCodec(config.PAYLOAD_KEYS)] };
+}
+
 /** Connects to Postgres and brings the schema up to date (safe from several processes at once). */
 export async function openDatabase(url: string, log: Logger): Promise<Db> {
   const db = connectDb(url, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
@@ -69,7 +89,8 @@ export async function openDatabase(url: string, log: Logger): Promise<Db> {
 /** A Temporal client in the configured namespace: what the API talks through, and the worker sets up with. */
 export async function connectTemporal(config: Config): Promise<Client> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
-  return new Client({ connection: await Connection.connect(connectionOptions), namespace });
+  const converter = dataConverter(config);
+  return new Client({ connection: await Connection.connect(connectionOptions), namespace, dataConverter: converter });
 }
 
 /** The worker's own (native) connection, built from the same options as the client's. */
@@ -100,6 +121,7 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
     connection,
     namespace,
     taskQueue,
+    dataConverter: dataConverter(config),
     activities: activitiesFor(config, db, log, temporal),
     webhookActivities: webhookActivitiesFor(config, db, log),
   });
@@ -128,6 +150,8 @@ export async function startApi({ config, db, log, temporal, adminApiKey }: ApiSe
       log,
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
       webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
+      payloadCodec: config.PAYLOAD_KEYS ? encryptionCodec(config.PAYLOAD_KEYS) : null,
+      codecCorsOrigins: config.CODEC_CORS_ORIGINS,
     },
     { trustProxy: config.TRUST_PROXY },
   );

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { checkDuration } from '../domain/duration.ts';
+import { parsePayloadKeys } from './payload-keys.ts';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -18,6 +19,22 @@ const duration = z.string().transform((text, context) => {
   context.addIssue({ code: 'custom', message: checked.message });
   return z.NEVER;
 });
+/** PAYLOAD_KEYS, as a keyring; see payload-keys.ts. */
+const payloadKeys = z.string().transform((text, context) => {
+  const checked = parsePayloadKeys(text);
+  if (checked.ok) return checked.keyring;
+  context.addIssue({ code: 'custom', message: checked.message });
+  return z.NEVER;
+});
+/** Comma-separated origins, e.g. "http://localhost:8233,https://temporal.acme.example". */
+const origins = z
+  .string()
+  .transform((text) => text.split(',').map((origin) => origin.trim()))
+  .pipe(
+    z.array(
+      z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'expected an origin: scheme, host and port, no path or trailing slash'),
+    ),
+  );
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
 
 /**
@@ -79,6 +96,8 @@ const envSchema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
+    PAYLOAD_KEYS: payloadKeys.optional(),
+    CODEC_CORS_ORIGINS: origins.default([]),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {

@@ -1,6 +1,7 @@
 // The Temporal workers a worker process runs: one for referral workflows and their activities, one
 // for webhook deliveries on their own task queue. Both run from one bundle of the workflow code.
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReferralActivities } from '../activities/index.ts';
 import type { WebhookActivities } from '../activities/webhooks.ts';
@@ -12,6 +13,8 @@ export interface EngineWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** The same as the client's: payloads are encrypted (see payload-codec.ts). */
+  dataConverter: DataConverter;
   activities: ReferralActivities;
   webhookActivities: WebhookActivities;
 }
@@ -23,11 +26,18 @@ export interface EngineWorkers {
 }
 
 export async function createEngineWorkers(options: EngineWorkerOptions): Promise<EngineWorkers> {
-  const { connection, namespace, taskQueue } = options;
+  const { connection, namespace, taskQueue, dataConverter } = options;
   const workflowBundle = await bundleWorkflowCode({ workflowsPath });
   const workers = [
-    await Worker.create({ connection, namespace, taskQueue, activities: options.activities, workflowBundle }),
-    await Worker.create({ connection, namespace, taskQueue: webhookTaskQueue(taskQueue), activities: options.webhookActivities, workflowBundle }),
+    await Worker.create({ connection, namespace, taskQueue, dataConverter, activities: options.activities, workflowBundle }),
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: webhookTaskQueue(taskQueue),
+      dataConverter,
+      activities: options.webhookActivities,
+      workflowBundle,
+    }),
   ];
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();

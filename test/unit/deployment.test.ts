@@ -9,6 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { loadConfig } from '../../runtime/config.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
+import { testPayloadKeys } from '../support/payload-encryption.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -24,7 +25,7 @@ function interpolate(value: string, env: Record<string, string>): string {
 
 function serviceEnv(service: string): Record<string, string> {
   const env = compose.services[service].environment as Record<string, string | number>;
-  const given = { ADMIN_API_KEY: 'a-secret-of-at-least-24-characters' };
+  const given = { ADMIN_API_KEY: 'a-secret-of-at-least-24-characters', PAYLOAD_KEYS: testPayloadKeys };
   return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, interpolate(String(value), given)]));
 }
 
@@ -51,6 +52,22 @@ describe('docker-compose.yml', () => {
   it('gives the API its admin key and keeps it from the worker', () => {
     expect(serviceEnv('api').ADMIN_API_KEY).toBeTruthy();
     expect(serviceEnv('worker').ADMIN_API_KEY).toBeUndefined();
+  });
+
+  it('gives the API and the worker the same payload keys, and fails without them', () => {
+    expect(serviceEnv('api').PAYLOAD_KEYS).toBe(testPayloadKeys);
+    expect(serviceEnv('worker').PAYLOAD_KEYS).toBe(testPayloadKeys);
+    expect(String(compose.services.worker.environment.PAYLOAD_KEYS)).toMatch(/^\$\{PAYLOAD_KEYS:\?/);
+  });
+
+  it("points the Web UI at the API's codec, and lets the UI's pages call it with credentials", () => {
+    const ui = serviceEnv('temporal-ui');
+    const api = loadConfig(serviceEnv('api'));
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(`${api.publicBaseUrl}/v1/codec`);
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    expect(ui.TEMPORAL_CODEC_DEFAULT_ERROR_LINK).toBe(`${api.publicBaseUrl}/v1/codec/sign-in`);
+    const [uiPort] = String(compose.services['temporal-ui'].ports[0]).split(':');
+    expect(api.CODEC_CORS_ORIGINS).toEqual([`http://localhost:${uiPort}`]);
   });
 
   it('registers the search attributes the workflow sets', () => {

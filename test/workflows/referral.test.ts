@@ -18,6 +18,7 @@ import {
 } from '../../workflows/definitions.ts';
 import type { referralWorkflow } from '../../workflows/referral.ts';
 import { FakeActivities, gate } from '../support/fake-activities.ts';
+import { testCodec, testDataConverter } from '../support/payload-encryption.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
 
@@ -29,8 +30,15 @@ const fakes = new FakeActivities();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') }); // expected activity failures would otherwise log as warnings
-  env = await timeSkippingEnvironment();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+  // Encrypted as in production, so every kind of payload the workflow exchanges goes through the codec.
+  env = await timeSkippingEnvironment({ dataConverter: testDataConverter });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath,
+    activities: fakes.activities,
+    dataConverter: testDataConverter,
+  });
   running = worker.run();
 }, 120_000);
 
@@ -144,9 +152,9 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
-    const summaries = (history.events ?? [])
-      .filter((event) => event.activityTaskScheduledEventAttributes)
-      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()));
+    // Encrypted like every payload: the Web UI shows them through the codec.
+    const encrypted = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).map((event) => event.userMetadata?.summary ?? {});
+    const summaries = (await testCodec.decode(encrypted)).map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()));
     expect(summaries).toEqual([
       `fraud check of referral ${input.referralId}`,
       `hold reward ${rewardId} in the ledger`,
