@@ -14,6 +14,7 @@ import type { Participant } from '../domain/participant.ts';
 import { type Program, termsOf } from '../domain/program.ts';
 import { type ReferralSummary, refereeSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
+import { textSchema } from '../domain/text.ts';
 import { type ReferralInput, type Referrer, reattributeUpdate } from '../workflows/definitions.ts';
 import { referralSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
@@ -22,8 +23,10 @@ import { describeReferral, updateReferral } from './referral-workflows.ts';
 import { requireProgram } from './require-program.ts';
 
 export const attributionRequestSchema = z
-  .strictObject({ code: codeParamSchema.optional(), clickId: z.string().min(1).max(64).optional(), referee: refereeSchema })
-  .refine((body) => (body.code === undefined) !== (body.clickId === undefined), { message: 'give either "code" or "clickId"' });
+  .strictObject({ code: codeParamSchema.optional(), clickId: textSchema({ max: 64 }).optional(), referee: refereeSchema })
+  .refine((body) => (body.code === undefined) !== (body.clickId === undefined), { message: 'give either "code" or "clickId"' })
+  // The same rule, as the published schema states it.
+  .meta({ oneOf: [{ required: ['code'] }, { required: ['clickId'] }] });
 export type AttributionRequest = z.output<typeof attributionRequestSchema>;
 
 interface Attribution {

@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { UnstorableValueError } from '../db/query-guard.ts';
 
 export interface FieldError {
   path: string;
@@ -71,15 +72,22 @@ function isTemporalUnreachable(error: unknown): boolean {
   return (error as Error | null)?.name === 'ServiceError' && (code === 14 || code === 4);
 }
 
-/** Body-parser failures arrive as errors with a `type`; everything unknown is a 500 that reveals nothing. */
+/**
+ * Body-parser failures arrive as errors with a `type`, the router's (a path it cannot percent-decode)
+ * with a 4xx `status`; everything unknown is a 500 that reveals nothing.
+ */
 function asApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (isTemporalUnreachable(error)) return unavailable('Temporal is not answering; try again shortly');
+  // A value the request schemas should have refused: still the request's fault, and nothing was written.
+  if (error instanceof UnstorableValueError) return badRequest(`the request holds a value that cannot be stored: ${error.message}`);
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'Payload too large', 'the request body is larger than this endpoint accepts');
   if (type === 'entity.parse.failed') return badRequest('the request body is not valid JSON');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send UTF-8 JSON');
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 400) return badRequest('the request URL is not valid: it has a malformed percent-encoding');
   return null;
 }
 

@@ -8,6 +8,8 @@ import * as clickClaims from './migrations/0010-click-claims.ts';
 import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
 import * as webhooksOut from './migrations/0013-webhooks-out.ts';
+import * as rateLimits from './migrations/0030-rate-limits.ts';
+import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -21,7 +23,7 @@ export interface DbOptions {
 export function connectDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   pool.on('error', options.onIdleError ?? (() => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queryValueGuard] });
 }
 
 /** One round trip, for readiness checks. */
@@ -37,6 +39,7 @@ const migrations = {
   '0011-program-app-schemes': programAppSchemes,
   '0012-viral-and-stripe-in': viralAndStripeIn,
   '0013-webhooks-out': webhooksOut,
+  '0030-rate-limits': rateLimits,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

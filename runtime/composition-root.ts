@@ -126,6 +126,8 @@ export async function startApi({ config, db, log, temporal, adminApiKey }: ApiSe
       log,
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
       webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
+      rateLimits: { apiKey: config.RATE_LIMIT_API_KEY, link: config.RATE_LIMIT_LINK, authFailures: config.RATE_LIMIT_AUTH_FAILURES },
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
     },
     { trustProxy: config.TRUST_PROXY },
   );

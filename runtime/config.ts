@@ -19,6 +19,30 @@ const duration = z.string().transform((text, context) => {
   return z.NEVER;
 });
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
+/** "<requests>/<ISO 8601 window>", e.g. "6000/PT1M", or "off". */
+const rateLimit = z.string().transform((text, context) => {
+  if (text === 'off') return null;
+  const match = /^([1-9][0-9]{0,8})\/(P\S+)$/.exec(text);
+  const window = match ? checkDuration(match[2] ?? '') : null;
+  if (!match || !window?.ok || window.ms < 1000 || window.ms % 1000 !== 0) {
+    context.addIssue({ code: 'custom', message: 'expected "<requests>/<window>" with a window of whole seconds, e.g. "6000/PT1M", or "off"' });
+    return z.NEVER;
+  }
+  return { points: Number(match[1]), durationMs: window.ms };
+});
+/** Origins as a browser sends them (scheme, host, port), comma-separated. */
+const origins = z.string().transform((text, context) => {
+  const list = text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      context.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as "https://app.acme.example" (no path, no trailing slash)` });
+    }
+  }
+  return list;
+});
 
 /**
  * How to reach Temporal: the variables of Temporal's own environment configuration
@@ -78,6 +102,10 @@ const envSchema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
+    RATE_LIMIT_API_KEY: rateLimit.default({ points: 6000, durationMs: 60_000 }),
+    RATE_LIMIT_LINK: rateLimit.default({ points: 300, durationMs: 60_000 }),
+    RATE_LIMIT_AUTH_FAILURES: rateLimit.default({ points: 20, durationMs: 15 * 60_000 }),
+    CORS_ALLOWED_ORIGINS: origins.default([]),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {
