@@ -1,4 +1,5 @@
 // The API's few error kinds, each with a stable code, rendered as RFC 9457 problem details in one place.
+import type { Server } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -89,6 +90,27 @@ function asApiError(error: unknown): ApiError | null {
   const status = (error as { status?: unknown } | null)?.status;
   if (status === 400) return badRequest('the request URL is not valid: it has a malformed percent-encoding');
   return null;
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers over 16 KiB, a NUL in a header, a request
+ * line that is not HTTP) are answered with problem details too, not Node's bare status line.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const problem = tooLarge
+      ? new ApiError(431, 'headers_too_large', 'Request header fields too large', 'the request headers are larger than the server reads (16 KiB)')
+      : badRequest('the request is not well-formed HTTP');
+    const body = JSON.stringify(problemBody(problem));
+    socket.end(
+      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 export function errorHandler(log: Logger): ErrorRequestHandler {

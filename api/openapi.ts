@@ -4,10 +4,10 @@ import { problemSchema } from './errors.ts';
 import type { AnyRoute, ResponseSpec } from './route.ts';
 
 /**
- * A pattern as ECMA-262 and Python's re both read it, since the fuzzers and validators that read
- * /openapi.json are often Python: \d becomes [0-9] (Python's also matches other scripts' digits), \w
- * becomes [A-Za-z0-9_], and $ becomes "nothing follows" (Python's also matches before a final line
- * feed). What the pattern accepts under ECMA-262 is unchanged.
+ * A pattern as ECMA-262, Python's re and Rust's regex all read it, since the fuzzers and validators
+ * that read /openapi.json are often not JavaScript: \d becomes [0-9] and \w [A-Za-z0-9_] (elsewhere
+ * they also match other scripts' digits and letters). What the pattern accepts under ECMA-262 is
+ * unchanged.
  */
 export function portablePattern(source: string): string {
   let out = '';
@@ -26,8 +26,6 @@ export function portablePattern(source: string): string {
     } else if (char === '[') {
       inClass = true;
       out += char;
-    } else if (char === '$') {
-      out += '(?![\\s\\S])';
     } else {
       out += char;
     }
@@ -74,6 +72,8 @@ function standardResponses(route: AnyRoute): Record<number, ResponseSpec> {
     standard[401] = { description: 'No API key, or one that is unknown or revoked' };
     standard[403] = { description: 'The API key lacks the scope' };
   }
+  // Node refuses headers over 16 KiB before the route sees them.
+  if (route.headers) standard[431] = { description: 'A header is larger than the server reads' };
   if (route.access !== 'public' || route.limitedPerNetwork) {
     standard[429] = {
       description:

@@ -3,19 +3,19 @@
 // would fail inside the database as an error nobody can act on; here it fails as UnstorableValueError
 // before the query is sent. Request schemas refuse such values first (domain/text.ts); this keeps a
 // value that slipped past them, from any caller, out of every query.
+
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { hasUnpairedSurrogate } from '../domain/text.ts';
 
 export class UnstorableValueError extends Error {
   override name = 'UnstorableValueError';
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what Postgres cannot store
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** Throws UnstorableValueError for a value Postgres could not store. */
 export function checkValue(value: unknown, depth = 0): void {
   if (typeof value === 'string') {
-    if (UNSTORABLE_TEXT.test(value)) throw new UnstorableValueError('text with a NUL character or an unpaired surrogate cannot be stored');
+    if (value.includes('\u0000') || hasUnpairedSurrogate(value))
+      throw new UnstorableValueError('text with a NUL character or an unpaired surrogate cannot be stored');
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new UnstorableValueError(`the number ${value} cannot be stored`);
   } else if (value instanceof Date) {

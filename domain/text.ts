@@ -5,13 +5,20 @@
 // narrower still (ids, codes, URLs).
 import { z } from 'zod';
 
-// Written out as \u escapes so the pattern reads the same to every regex engine the published
-// schema meets: a character that is not a control or a surrogate, or a surrogate pair.
+// Written with \u escapes so the pattern reads the same to every regex engine the published schema
+// meets (ECMA-262, Python, Rust). Unpaired surrogates are refused by a check of their own: the
+// engines that read JSON Schema as code points cannot even name them in a pattern.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters is how the rule refuses them
-const SINGLE_LINE = /^(?:[^\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+const SINGLE_LINE = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 /** The same, with tab, line feed and carriage return allowed: for notes and page text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: naming the control characters is how the rule refuses them
-const MULTI_LINE = /^(?:[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+const MULTI_LINE = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string holds half of a surrogate pair alone: not Unicode text, and refused by jsonb. */
+export function hasUnpairedSurrogate(value: string): boolean {
+  return UNPAIRED_SURROGATE.test(value);
+}
 
 export interface TextRule {
   /** Fewest characters; 1 unless given. */
@@ -37,6 +44,7 @@ export function textSchema({ min = 1, max, multiline = false }: TextRule) {
       multiline ? 'must not contain control characters other than tabs and line breaks' : 'must not contain control characters',
     )
     .check((ctx) => {
+      if (hasUnpairedSurrogate(ctx.value)) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'must not contain an unpaired surrogate' });
       const length = characterCount(ctx.value);
       if (length < min) {
         ctx.issues.push({

@@ -9,6 +9,7 @@ import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } fr
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
+import { answerClientErrors } from '../api/errors.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
@@ -132,6 +133,7 @@ export async function startApi({ config, db, log, temporal, adminApiKey }: ApiSe
     { trustProxy: config.TRUST_PROXY },
   );
   const server = createServer(app);
+  answerClientErrors(server);
   server.listen({ port: config.PORT, host: options.host });
   await once(server, 'listening');
   return server;

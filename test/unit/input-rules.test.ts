@@ -8,7 +8,7 @@ import { checkValue, UnstorableValueError } from '../../db/query-guard.ts';
 import { currencySchema } from '../../domain/money.ts';
 import { durationSchema } from '../../domain/program.ts';
 import { isSemanticIssue } from '../../domain/semantic-issue.ts';
-import { characterCount, textSchema } from '../../domain/text.ts';
+import { characterCount, hasUnpairedSurrogate, textSchema } from '../../domain/text.ts';
 import { eventTimeSchema, MAX_CLOCK_SKEW_MS } from '../../domain/timestamp.ts';
 import { appUrlSchema, httpsUrlSchema, webUrlSchema } from '../../domain/urls.ts';
 
@@ -44,7 +44,10 @@ describe('text', () => {
     for (const schema of [name, note]) {
       const publishedAccepts = published(schema);
       fc.assert(
-        fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (value) => schema.safeParse(value).success === publishedAccepts(value)),
+        fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (value) =>
+          // A pattern over code points cannot name half a surrogate pair; the schema refuses one on its own.
+          hasUnpairedSurrogate(value) ? !schema.safeParse(value).success : schema.safeParse(value).success === publishedAccepts(value),
+        ),
         { numRuns: RUNS },
       );
     }
@@ -63,7 +66,15 @@ describe('URLs', () => {
     for (const good of ['https://acme.example/signup?x=1#top', 'http://127.0.0.1:8080/hook', 'https://xn--bcher-kva.example/%C3%A4']) {
       expect(webUrlSchema.safeParse(good).success).toBe(true);
     }
-    for (const bad of ['javascript:alert(1)', 'ftp://acme.example/', 'https://acme.example/a b', 'https://acme.example:99999/', 'https://999', 'https://ä.example/', 'https://acme.example/\u0000']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'ftp://acme.example/',
+      'https://acme.example/a b',
+      'https://acme.example:99999/',
+      'https://999',
+      'https://ä.example/',
+      'https://acme.example/\u0000',
+    ]) {
       expect(webUrlSchema.safeParse(bad).success).toBe(false);
     }
   });
@@ -110,9 +121,9 @@ describe('currencies, timestamps and durations', () => {
 });
 
 describe('the published patterns', () => {
-  it('read the same under ECMA-262 once made portable: digits are [0-9] and $ is the very end', () => {
-    expect(portablePattern('^\\d+[\\d-]$')).toBe('^[0-9]+[0-9-](?![\\s\\S])');
-    expect(portablePattern('^a\\$b$')).toBe('^a\\$b(?![\\s\\S])');
+  it('read the same under ECMA-262 once made portable: digits are [0-9], word characters ASCII', () => {
+    expect(portablePattern('^\\d+[\\d-]$')).toBe('^[0-9]+[0-9-]$');
+    expect(portablePattern('^\\w\\$\\\\d$')).toBe('^[A-Za-z0-9_]\\$\\\\d$');
     const original = /^(?:[a-z]\d{1,3}|\w+)$/;
     const portable = new RegExp(portablePattern(original.source));
     fc.assert(

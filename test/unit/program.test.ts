@@ -54,7 +54,9 @@ describe('program validation', () => {
       { path: 'landing.appSchemes.0', message: expect.stringContaining('never allowed') },
       { path: 'landing.appSchemes.1', message: expect.stringContaining('URL scheme') },
     ]);
-    expect(issuesOf(landing({ imageUrl: 'http://images.acme.example/a.png' }))).toEqual([{ path: 'landing.imageUrl', message: expect.stringContaining('expected an https URL') }]);
+    expect(issuesOf(landing({ imageUrl: 'http://images.acme.example/a.png' }))).toEqual([
+      { path: 'landing.imageUrl', message: expect.stringContaining('expected an https URL') },
+    ]);
   });
 
   it('rejects unknown fields, naming them', () => {
