@@ -3,9 +3,10 @@
 // on free ports in a temporary DATA_DIR, seeds a program, a participant and a referral for the fuzzer
 // to reach, runs `st run` with every check, prints its figures and exits with its status.
 //
-// FUZZ_MAX_EXAMPLES (default 40) bounds the cases per operation and phase, FUZZ_MAX_TIME (seconds,
-// default 150) the whole run; FUZZ_SEED repeats a run. SCHEMATHESIS names the `st` to run (default
-// .tools/schemathesis/bin/st, which scripts/install-tools.sh puts there).
+// FUZZ_MAX_TIME (seconds, default 300; CI gives 120) bounds the whole run, FUZZ_MAX_EXAMPLES (default
+// 40) the cases per operation in each round; FUZZ_SEED repeats a run, FUZZ_PHASES picks phases.
+// SCHEMATHESIS names the `st` to run (default .tools/schemathesis/bin/st, which
+// `bash scripts/install-tools.sh --with-fuzzer` puts there).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,9 +22,9 @@ import { programInput } from '../test/support/program-fixtures.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const st = process.env.SCHEMATHESIS ?? path.join(root, '.tools/schemathesis/bin/st');
 const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '40';
-const maxTime = process.env.FUZZ_MAX_TIME ?? '150';
+const maxTime = process.env.FUZZ_MAX_TIME ?? '300';
 if (!existsSync(st)) {
-  process.stderr.write(`fuzz: no Schemathesis at ${st}; run \`bash scripts/install-tools.sh\` first, or set SCHEMATHESIS\n`);
+  process.stderr.write(`fuzz: no Schemathesis at ${st}; run \`bash scripts/install-tools.sh --with-fuzzer\` first, or set SCHEMATHESIS\n`);
   process.exit(2);
 }
 
@@ -98,6 +99,26 @@ async function ready(): Promise<void> {
   throw new Error(`the stack was not ready within two minutes:\n${stack.log()}`);
 }
 
+interface Report {
+  running_time: number;
+  operations: { selected: number; tested: number };
+  test_cases: { generated: number; with_failures: number };
+  failures: { code: string; title: string; count: number }[];
+  errors: { title: string; count: number }[];
+}
+
+/** The run in a few lines: what was tried, and what failed, server errors apart from schema mismatches. */
+function figures(report: Report): string {
+  const count = (codes: (code: string) => boolean) => report.failures.filter((failure) => codes(failure.code)).reduce((sum, failure) => sum + failure.count, 0);
+  const lines = [
+    `fuzz: ${report.test_cases.generated} test cases on ${report.operations.tested} of ${report.operations.selected} operations in ${Math.round(report.running_time)} s`,
+    `fuzz: ${count((code) => code === 'ST101')} server errors (5xx), ${count((code) => code !== 'ST101')} schema mismatches or other failed checks, ${report.errors.reduce((sum, error) => sum + error.count, 0)} errors`,
+    ...report.failures.map((failure) => `fuzz:   ${failure.code} ${failure.title}: ${failure.count}`),
+    ...report.errors.map((error) => `fuzz:   error: ${error.title}: ${error.count}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 let exitCode = 1;
 try {
   await ready();
@@ -170,7 +191,7 @@ try {
   const [code] = (await once(fuzzer.child, 'exit')) as [number | null];
   exitCode = code ?? 1;
   process.stderr.write(fuzzer.log());
-  if (existsSync(report)) process.stdout.write(`${await readFile(report, 'utf8')}\n`);
+  if (existsSync(report)) process.stdout.write(figures(JSON.parse(await readFile(report, 'utf8')) as Report));
 } catch (error) {
   process.stderr.write(`fuzz: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {
