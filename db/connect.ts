@@ -9,6 +9,7 @@ import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
 import * as webhooksOut from './migrations/0013-webhooks-out.ts';
 import * as rateLimits from './migrations/0030-rate-limits.ts';
+import * as programsWithinInputRules from './migrations/0031-programs-within-input-rules.ts';
 import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
@@ -40,6 +41,7 @@ const migrations = {
   '0012-viral-and-stripe-in': viralAndStripeIn,
   '0013-webhooks-out': webhooksOut,
   '0030-rate-limits': rateLimits,
+  '0031-programs-within-input-rules': programsWithinInputRules,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

@@ -2,6 +2,8 @@
 // are refused before anything is accepted, currencies, timestamps and URLs follow one rule each,
 // every answer carries security headers, unknown methods get 405, and /metrics needs a key.
 import { describe, expect, it } from '@jest/globals';
+import { type Kysely, sql } from 'kysely';
+import { up as bringProgramsInLine } from '../../db/migrations/0031-programs-within-input-rules.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
@@ -115,6 +117,35 @@ describe('currencies, timestamps and URLs', () => {
     const click = await stack.call('POST', `/v1/programs/${existing}/clicks`, { body: { code: referrer.code, landingUrl: 'data:text/html,hi' } });
     expect(click.body.errors).toEqual([{ path: 'landingUrl', message: expect.stringContaining('http(s)') }]);
     expect(await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('javascript:alert(1)')}`, { key: null })).toMatchObject(problem(400));
+  });
+});
+
+describe('programs stored before these rules', () => {
+  it('still load: URLs rewritten as a parser writes them, control characters taken out, the unrepairable named', async () => {
+    const store = async (programId: string, config: object) =>
+      sql`insert into programs (id, version, config) values (${programId}, 1, ${JSON.stringify(config)}::jsonb)`.execute(stack.db);
+    const old = uniqueId('prog');
+    const input = programInput();
+    await store(old, {
+      ...input,
+      name: 'Acme\u0007 referrals',
+      landing: { ...input.landing, url: 'https://acme.example/sign up/ä', imageUrl: 'https://user:pw@img.acme.example/a.png', headline: 'Hi\u0000 there' },
+    });
+    await bringProgramsInLine(stack.db as unknown as Kysely<unknown>);
+    const read = await stack.call('GET', `/v1/programs/${old}`);
+    expect(read).toMatchObject({
+      status: 200,
+      body: {
+        version: 2,
+        name: 'Acme referrals',
+        landing: { url: 'https://acme.example/sign%20up/%C3%A4', imageUrl: null, headline: 'Hi there' },
+      },
+    });
+
+    const unknownCurrency = uniqueId('prog');
+    await store(unknownCurrency, { ...input, currency: 'xyz' });
+    await expect(bringProgramsInLine(stack.db as unknown as Kysely<unknown>)).rejects.toThrow(new RegExp(`${unknownCurrency}: currency`));
+    await sql`delete from programs where id = ${unknownCurrency}`.execute(stack.db);
   });
 });
 
