@@ -1,8 +1,11 @@
 // Rate limits, counted in Postgres (rate-limiter-flexible's store) so they hold across API processes:
 // requests per API key, link follows per client network, and failed authentications per client
-// network. An address over its failure limit is remembered here too, so its further attempts are
-// refused without a database round trip. If Postgres cannot answer, each process counts on its own
-// until it can, rather than refusing everyone.
+// network. A process takes a limit's requests from Postgres a batch at a time (a hundredth of the
+// limit) and spends them on its own, so the conversion path waits on the database once in a batch,
+// not on every request; the limit still holds (never more than it allows in a window), at the cost of
+// refusing up to a batch early per process. A key over its limit is remembered here too, so the rest
+// of its burst is refused without a round trip. If Postgres cannot answer, each process counts on its
+// own until it can, rather than refusing everyone.
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/connect.ts';
 import { RATE_LIMIT_TABLE, rateLimitStoreClient } from '../db/rate-limit-store.ts';
@@ -47,7 +50,13 @@ export function clientNetwork(ip: string | undefined): string {
 }
 
 const unlimited: Limiter = { consume: async () => undefined, assertNotBlocked: () => undefined };
-const BLOCKED_ENTRIES = 10_000;
+const REMEMBERED_KEYS = 10_000;
+
+/** Adds an entry, first dropping the oldest when full: a flood of new keys cannot grow it without end. */
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  if (!map.has(key) && map.size >= REMEMBERED_KEYS) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
 
 function limiter(db: Db, name: string, limit: RateLimit | null, what: string): Limiter {
   if (!limit) return unlimited;
@@ -60,6 +69,9 @@ function limiter(db: Db, name: string, limit: RateLimit | null, what: string): L
     tableCreated: true,
     insuranceLimiter: new RateLimiterMemory(options),
   });
+  const batch = Math.max(1, Math.floor(limit.points / 100));
+  // Requests this process took from the store and has not spent yet, per key, until their window ends.
+  const held = new Map<string, { left: number; until: number }>();
   // Keys this process has seen go over, until their window ends: the rest of the burst costs no query.
   const blocked = new Map<string, number>();
 
@@ -67,21 +79,31 @@ function limiter(db: Db, name: string, limit: RateLimit | null, what: string): L
     return tooManyRequests(`too many ${what}; try again in ${Math.max(1, Math.ceil(msBeforeNext / 1000))} s`, msBeforeNext);
   }
 
+  function assertNotBlocked(key: string): void {
+    const until = blocked.get(key);
+    if (until === undefined) return;
+    if (until > Date.now()) throw refuse(until - Date.now());
+    blocked.delete(key);
+  }
+
   return {
-    assertNotBlocked(key) {
-      const until = blocked.get(key);
-      if (until === undefined) return;
-      if (until > Date.now()) throw refuse(until - Date.now());
-      blocked.delete(key);
-    },
+    assertNotBlocked,
     async consume(key) {
-      this.assertNotBlocked(key);
+      assertNotBlocked(key);
+      const mine = held.get(key);
+      if (mine && mine.left > 0 && mine.until > Date.now()) {
+        mine.left--;
+        return;
+      }
       try {
-        await store.consume(key);
+        const taken = await store.consume(key, batch);
+        // Requests that went to the store at once each bring a batch; none is dropped.
+        const still = held.get(key);
+        const left = still && still.until > Date.now() ? still.left : 0;
+        remember(held, key, { left: left + batch - 1, until: Date.now() + taken.msBeforeNext });
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        if (blocked.size >= BLOCKED_ENTRIES) blocked.delete(blocked.keys().next().value as string);
-        blocked.set(key, Date.now() + rejection.msBeforeNext);
+        remember(blocked, key, Date.now() + rejection.msBeforeNext);
         throw refuse(rejection.msBeforeNext);
       }
     },

@@ -129,7 +129,7 @@ describe('programs stored before these rules', () => {
     await store(old, {
       ...input,
       name: 'Acme\u0007 referrals',
-      landing: { ...input.landing, url: 'https://acme.example/sign up/ä', imageUrl: 'https://user:pw@img.acme.example/a.png', headline: 'Hi\u0000 there' },
+      landing: { ...input.landing, url: 'https://acme.example/sign up/ä', imageUrl: 'https://user:pw@img.acme.example/a.png', headline: 'Hi\u0007 there' },
     });
     await bringProgramsInLine(stack.db as unknown as Kysely<unknown>);
     const read = await stack.call('GET', `/v1/programs/${old}`);

@@ -51,6 +51,7 @@ describe('app links in a program', () => {
     expect(unlisted.status).toBe(422);
     expect(unlisted.body.errors).toEqual([{ path: 'landing.iosAppUrl', message: expect.stringContaining('appSchemes') }]);
     expect((await put({ iosAppUrl: 'javascript:alert(1)', appSchemes: ['javascript'] })).body.errors).toEqual([
+      { path: 'landing.iosAppUrl', message: expect.stringContaining('never allowed') },
       { path: 'landing.appSchemes.0', message: expect.stringContaining('never allowed') },
     ]);
     expect((await stack.call('GET', `/v1/programs/${programId}`)).status).toBe(404);
