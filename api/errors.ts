@@ -102,10 +102,12 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const problem = tooLarge
-      ? new ApiError(431, 'headers_too_large', 'Request header fields too large', 'the request headers are larger than the server reads (16 KiB)')
-      : badRequest('the request is not well-formed HTTP');
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError(431, 'headers_too_large', 'Request header fields too large', 'the request headers are larger than the server reads (16 KiB)')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new ApiError(408, 'request_timeout', 'Request timeout', 'the request took too long to arrive')
+          : badRequest('the request is not well-formed HTTP');
     const body = JSON.stringify(problemBody(problem));
     socket.end(
       `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
