@@ -37,7 +37,7 @@ export function codecAuthorizer(keys: KeyAuthorizer, options: { challenge: boole
       const key = keyFrom(req.get('authorization') ?? '');
       try {
         if (!key) throw unauthorized('sign in with an ops API key (open this URL in a browser), or send "Authorization: Bearer <key>"');
-        return await keys.authorizeKey(key, allowed);
+        return await keys.authorizeKey(key, allowed, req);
       } catch (error) {
         throw error instanceof ApiError ? refuse(error) : error;
       }

@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import type { DeliveryPolicy } from '../workflows/webhook-delivery.ts';
+import type { RateLimitSettings } from './rate-limits.ts';
 
 /** What the ingress needs: Postgres for reads, Temporal for everything a referral does. */
 export interface ApiDeps {
@@ -20,4 +21,8 @@ export interface ApiDeps {
   payloadCodec: PayloadCodec | null;
   /** Origins (the Temporal Web UI's) whose pages may call the codec routes from a browser. */
   codecCorsOrigins: string[];
+  /** Requests per API key, link follows and failed authentications per network; null turns one off. */
+  rateLimits: RateLimitSettings;
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  corsOrigins: string[];
 }

@@ -2,13 +2,15 @@
 import { z } from 'zod';
 import { positiveAmountSchema } from './money.ts';
 
+// multipleOf is what the published schema says; the check itself tolerates the float error of 0.07 * 100.
 const percentSchema = z
   .number()
   .positive()
   .max(100)
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, {
+  .refine((p) => Math.round(p * 100) >= 1 && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, {
     message: 'at most two decimal places, e.g. 12.5',
-  });
+  })
+  .meta({ multipleOf: 0.01 });
 
 export const referrerRewardSchema = z
   .strictObject({
@@ -25,7 +27,9 @@ export const referrerRewardSchema = z
     if (reward.maxAmount !== undefined && reward.percent === undefined) {
       ctx.addIssue({ code: 'custom', path: ['maxAmount'], message: '"maxAmount" only applies to a "percent" reward' });
     }
-  });
+  })
+  // The same two rules, as the published schema states them.
+  .meta({ oneOf: [{ required: ['amount'] }, { required: ['percent'] }], dependentRequired: { maxAmount: ['percent'] } });
 
 export const refereeRewardSchema = z
   .strictObject({
@@ -46,6 +50,14 @@ export const refereeRewardSchema = z
         message: '"durationInMonths" is required with duration "repeating" and only allowed with it',
       });
     }
+  })
+  // The same two rules, as the published schema states them.
+  .meta({
+    oneOf: [{ required: ['percentOff'] }, { required: ['amountOff'] }],
+    if: { properties: { duration: { const: 'repeating' } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise
+    then: { required: ['durationInMonths'] },
+    else: { not: { required: ['durationInMonths'] } },
   });
 
 /** Bonuses at a referrer's Nth earned referral reward (e.g. the 5th and the 10th), each paid once, in the referrer reward's kind. */

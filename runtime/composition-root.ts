@@ -10,6 +10,7 @@ import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } fr
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
+import { answerClientErrors } from '../api/errors.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
@@ -152,10 +153,13 @@ export async function startApi({ config, db, log, temporal, adminApiKey }: ApiSe
       webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
       payloadCodec: config.PAYLOAD_KEYS ? encryptionCodec(config.PAYLOAD_KEYS) : null,
       codecCorsOrigins: config.CODEC_CORS_ORIGINS,
+      rateLimits: { apiKey: config.RATE_LIMIT_API_KEY, link: config.RATE_LIMIT_LINK, authFailures: config.RATE_LIMIT_AUTH_FAILURES },
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
     },
     { trustProxy: config.TRUST_PROXY },
   );
   const server = createServer(app);
+  answerClientErrors(server);
   server.listen({ port: config.PORT, host: options.host });
   await once(server, 'listening');
   return server;

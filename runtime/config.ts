@@ -26,16 +26,31 @@ const payloadKeys = z.string().transform((text, context) => {
   context.addIssue({ code: 'custom', message: checked.message });
   return z.NEVER;
 });
-/** Comma-separated origins, e.g. "http://localhost:8233,https://temporal.acme.example". */
-const origins = z
-  .string()
-  .transform((text) => text.split(',').map((origin) => origin.trim()))
-  .pipe(
-    z.array(
-      z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'expected an origin: scheme, host and port, no path or trailing slash'),
-    ),
-  );
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
+/** "<requests>/<ISO 8601 window>", e.g. "6000/PT1M", or "off". */
+const rateLimit = z.string().transform((text, context) => {
+  if (text === 'off') return null;
+  const match = /^([1-9][0-9]{0,8})\/(P\S+)$/.exec(text);
+  const window = match ? checkDuration(match[2] ?? '') : null;
+  if (!match || !window?.ok || window.ms < 1000 || window.ms % 1000 !== 0) {
+    context.addIssue({ code: 'custom', message: 'expected "<requests>/<window>" with a window of whole seconds, e.g. "6000/PT1M", or "off"' });
+    return z.NEVER;
+  }
+  return { points: Number(match[1]), durationMs: window.ms };
+});
+/** Origins as a browser sends them (scheme, host, port), comma-separated. */
+const origins = z.string().transform((text, context) => {
+  const list = text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      context.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as "https://app.acme.example" (no path, no trailing slash)` });
+    }
+  }
+  return list;
+});
 
 /**
  * How to reach Temporal: the variables of Temporal's own environment configuration
@@ -98,6 +113,10 @@ const envSchema = z
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
     PAYLOAD_KEYS: payloadKeys.optional(),
     CODEC_CORS_ORIGINS: origins.default([]),
+    RATE_LIMIT_API_KEY: rateLimit.default({ points: 6000, durationMs: 60_000 }),
+    RATE_LIMIT_LINK: rateLimit.default({ points: 300, durationMs: 60_000 }),
+    RATE_LIMIT_AUTH_FAILURES: rateLimit.default({ points: 20, durationMs: 15 * 60_000 }),
+    CORS_ALLOWED_ORIGINS: origins.default([]),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {

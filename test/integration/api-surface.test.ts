@@ -150,7 +150,7 @@ describe('referral links', () => {
     const deep = await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('https://shop.acme.example/plans')}`, { key: null });
     expect(deep.headers.get('location')).toMatch(/^https:\/\/shop\.acme\.example\/plans\?ref=/);
     expect(await stack.call('GET', `/r/${referrer.code}?to=${encodeURIComponent('https://evil.example/')}`, { key: null })).toMatchObject(
-      problem(400, /allowed hosts/),
+      problem(422, /allowed hosts/),
     );
     const phone = await stack.call('GET', `/r/${referrer.code}`, {
       key: null,
@@ -200,7 +200,7 @@ describe('the system endpoints', () => {
       status: 200,
       body: { status: 'ready', checks: { database: 'ok', temporal: 'ok' } },
     });
-    const metrics = await stack.call('GET', '/metrics', { key: null });
+    const metrics = await stack.call('GET', '/metrics');
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
   });
 
@@ -261,7 +261,7 @@ describe('the system endpoints', () => {
       'occurredAt',
     ]);
     expect(conversions['x-scopes']).toEqual(['ingest']);
-    expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '503']);
+    expect(Object.keys(conversions.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '422', '429', '503']);
     expect(conversions.responses['400'].content['application/problem+json'].schema.required).toEqual(['type', 'title', 'status', 'detail']);
     expect(Object.keys(body.paths['/healthz'].get.responses)).toEqual(['200']);
     const stripe = body.paths['/v1/webhooks/stripe'].post;
