@@ -9,6 +9,7 @@ import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
 import * as webhooksOut from './migrations/0013-webhooks-out.ts';
 import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
+import * as crmSync from './migrations/0030-crm-sync.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -39,6 +40,7 @@ const migrations = {
   '0012-viral-and-stripe-in': viralAndStripeIn,
   '0013-webhooks-out': webhooksOut,
   '0020-fraud-sightings': fraudSightings,
+  '0030-crm-sync': crmSync,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */
