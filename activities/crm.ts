@@ -8,9 +8,7 @@ import type { Db } from '../db/connect.ts';
 import { hasPendingContacts, markRefused, markSynced, type PendingContact, pendingContacts, recordCrmChange } from '../db/crm-contacts.ts';
 import { contactFacts } from '../db/crm-facts.ts';
 import { countAttempt, hasPendingNotes, markNoteRefused, markNotesCreated, pendingNotes, recordNotes } from '../db/crm-notes.ts';
-import { findParticipantById } from '../db/participants.ts';
 import { contactProperties } from '../domain/crm-contact.ts';
-import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { crmChangedSignal, crmSyncWorkflowId } from '../workflows/crm-sync.ts';
 import { type HubSpot, HubSpotRefusal } from './hubspot/client.ts';
 
@@ -40,8 +38,6 @@ export function createCrmEnqueue(deps: { db: Db; crm: CrmQueue | null }) {
     async syncCrm(input: CrmSyncInput): Promise<void> {
       const { crm } = deps;
       if (!crm) return;
-      const referrer = await findParticipantById(deps.db, input.referrerId);
-      if (!referrer) throw nonRetryable(failureTypes.participantMissing, `participant ${input.referrerId} does not exist`);
       await recordCrmChange(deps.db, {
         referralId: input.referralId,
         programId: input.programId,
