@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { retryAfterMs } from '../../activities/hubspot/client.ts';
 import { type ContactFacts, contactProperties, decimalAmount, noteBody, noteKey, type RewardFact } from '../../domain/crm-contact.ts';
+import { loadConfig } from '../../runtime/config.ts';
 
 const reward = (rewardId: string, event: RewardFact['event'], amount: number, currency = 'usd', at = '2026-11-01T00:00:00.000Z'): RewardFact => ({
   rewardId,
@@ -89,5 +90,15 @@ describe("HubSpot's Retry-After", () => {
     expect(retryAfterMs('Sun, 01 Nov 2026 00:00:30 GMT', now)).toBe(30_000);
     expect(retryAfterMs(undefined, now)).toBe(10_000);
     expect(retryAfterMs('soon', now)).toBe(10_000);
+  });
+});
+
+describe('HUBSPOT_ACTIVITIES_PER_SECOND', () => {
+  it('defaults to 4 and refuses a rate no HubSpot app has, naming the variable', () => {
+    expect(loadConfig({}).HUBSPOT_ACTIVITIES_PER_SECOND).toBe(4);
+    expect(loadConfig({ HUBSPOT_ACTIVITIES_PER_SECOND: '9.5' }).HUBSPOT_ACTIVITIES_PER_SECOND).toBe(9.5);
+    for (const bad of ['0', '-1', '400', 'fast']) {
+      expect(() => loadConfig({ HUBSPOT_ACTIVITIES_PER_SECOND: bad })).toThrow(/HUBSPOT_ACTIVITIES_PER_SECOND: /);
+    }
   });
 });
