@@ -11,6 +11,7 @@ import * as webhooksOut from './migrations/0013-webhooks-out.ts';
 import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
 import * as rateLimits from './migrations/0030-rate-limits.ts';
 import * as programsWithinInputRules from './migrations/0031-programs-within-input-rules.ts';
+import * as crmSync from './migrations/0032-crm-sync.ts';
 import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
@@ -44,6 +45,7 @@ const migrations = {
   '0020-fraud-sightings': fraudSightings,
   '0030-rate-limits': rateLimits,
   '0031-programs-within-input-rules': programsWithinInputRules,
+  '0032-crm-sync': crmSync,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

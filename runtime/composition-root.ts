@@ -17,7 +17,7 @@ import { type Config, envconfigVariables, invalidConfiguration } from './config.
 import { encryptionCodec } from './payload-codec.ts';
 import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
+import { activitiesFor, crmActivitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -108,7 +108,7 @@ export interface WorkerDeps {
 }
 
 /**
- * The workers, ready to run: referrals, and webhook deliveries beside them. The namespace first gets
+ * The workers, ready to run: referrals, with webhook deliveries and the CRM sync beside them. The namespace first gets
  * whichever search attributes it lacks; the activities get the reward provider and the CRM the
  * configuration names, and the client to start deliveries with (keep it open while they run).
  */
@@ -125,9 +125,15 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
     dataConverter: dataConverter(config),
     activities: activitiesFor(config, db, log, temporal),
     webhookActivities: webhookActivitiesFor(config, db, log),
+    crm: crmWorker(config, db, log),
   });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
   return workers;
+}
+
+function crmWorker(config: Config, db: Db, log: Logger) {
+  const activities = crmActivitiesFor(config, db, log);
+  return activities ? { activities, activitiesPerSecond: config.HUBSPOT_ACTIVITIES_PER_SECOND } : null;
 }
 
 export interface ApiServerDeps {

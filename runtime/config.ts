@@ -100,6 +100,13 @@ const envSchema = z
     STRIPE_API_BASE: httpUrl.optional(),
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     HUBSPOT_API_BASE: httpUrl.optional(),
+    // Each CRM activity makes at most two HubSpot requests; 4 a second is at most 80 requests in ten
+    // seconds, under a private app's 100, and at most 4 searches a second, under the search API's 5.
+    HUBSPOT_ACTIVITIES_PER_SECOND: z.coerce
+      .number({ error: 'expected a number of activities per second, e.g. 4' })
+      .positive('must be above 0')
+      .max(50, 'at most 50: each activity may make two HubSpot requests, and no HubSpot app is allowed 100 a second')
+      .default(4),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     IP_COUNTRY_DB: existingFile.optional(),
     TRUST_PROXY: flag,

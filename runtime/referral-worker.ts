@@ -1,10 +1,13 @@
 // The Temporal workers a worker process runs: one for referral workflows and their activities, one
-// for webhook deliveries on their own task queue. Both run from one bundle of the workflow code.
+// for webhook deliveries on their own task queue, and, with HubSpot configured, one for the CRM sync on
+// a rate-limited task queue of its own. All run from one bundle of the workflow code.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
+import type { CrmActivities } from '../activities/crm.ts';
 import type { ReferralActivities } from '../activities/index.ts';
 import type { WebhookActivities } from '../activities/webhooks.ts';
+import { crmTaskQueue } from '../workflows/crm-sync.ts';
 import { webhookTaskQueue } from '../workflows/webhook-delivery.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -17,9 +20,11 @@ export interface EngineWorkerOptions {
   dataConverter: DataConverter;
   activities: ReferralActivities;
   webhookActivities: WebhookActivities;
+  /** The CRM sync's activities and the rate HubSpot's limit allows; null without HubSpot. */
+  crm: { activities: CrmActivities; activitiesPerSecond: number } | null;
 }
 
-/** The workers as one: they run together, and when one stops the other is stopped too. */
+/** The workers as one: they run together, and when one stops the others are stopped too. */
 export interface EngineWorkers {
   run(): Promise<void>;
   shutdown(): void;
@@ -39,6 +44,22 @@ export async function createEngineWorkers(options: EngineWorkerOptions): Promise
       workflowBundle,
     }),
   ];
+  if (options.crm) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: crmTaskQueue(taskQueue),
+        dataConverter,
+        activities: options.crm.activities,
+        workflowBundle,
+        // Enforced by the server across every worker on the queue, retries included.
+        maxTaskQueueActivitiesPerSecond: options.crm.activitiesPerSecond,
+        // An eagerly started activity never passes through the task queue, so it would escape that limit.
+        maxEagerActivityReservationsPerWorkflowTask: 0,
+      }),
+    );
+  }
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };

@@ -6,6 +6,7 @@
 #   - with --with-fuzzer, Schemathesis (the API fuzzer `npm run fuzz` runs) from PyPI, in a virtualenv
 #     kept per version in the user's cache and linked as .tools/schemathesis, so a fresh clone on a
 #     machine that installed it before only links it.
+#   - stripe-mock, Stripe's own mock of its API, for the Stripe contract test, from the Go module proxy.
 # Prints the PATH to use. Safe to run twice. Machines with internet access need none of this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ NODE_VERSION=24.21.0
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 SCHEMATHESIS_VERSION=4.32.5
+# Serves Stripe API 2026-08-26.dahlia (test/support/stripe-mock.ts pins the client to it).
+STRIPE_MOCK_VERSION=0.203.0
 
 node_is_recent() {
   "$1" -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 22 || (major === 22 && minor >= 18) ? 0 : 1)' 2>/dev/null
@@ -47,6 +50,18 @@ if [ "${1:-}" = "--with-fuzzer" ]; then
   ln -sfn "$fuzzer" "$tools/schemathesis"
 fi
 
-path="$tools/temporal/bin"
+
+# A failed install does not stop the rest: the contract test then fails and says why.
+gobin="$tools/go-bin"
+if [ ! -x "$gobin/stripe-mock" ] || [ "$(cat "$gobin/stripe-mock.version" 2>/dev/null)" != "$STRIPE_MOCK_VERSION" ]; then
+  echo "install-tools: installing stripe-mock $STRIPE_MOCK_VERSION into .tools/go-bin" >&2
+  if GOBIN="$gobin" GOTOOLCHAIN=auto go install "github.com/stripe/stripe-mock@v$STRIPE_MOCK_VERSION" >&2; then
+    echo "$STRIPE_MOCK_VERSION" > "$gobin/stripe-mock.version"
+  else
+    echo "install-tools: stripe-mock could not be installed (is Go installed? apt-get install golang-go); the Stripe contract test will fail" >&2
+  fi
+fi
+
+path="$gobin:$tools/temporal/bin"
 if [ -x "$tools/node/node_modules/.bin/node" ]; then path="$tools/node/node_modules/.bin:$path"; fi
 echo "$path"

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
+import { hubSpotClient } from '../../activities/hubspot/client.ts';
+import { setUpHubSpot } from '../../activities/hubspot/setup.ts';
 import type { Db } from '../../db/connect.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
@@ -73,6 +75,8 @@ export class Stack {
     this.database = database;
     this.db = database.db;
     this.api = `http://127.0.0.1:${port}`;
+    // As `npm run setup:hubspot` does before a deployment syncs: the fake, like HubSpot, refuses unknown properties.
+    await setUpHubSpot(hubSpotClient('hubspot-test-token', this.hubspot.url));
     // One environment for both halves: the API here, in process, and the worker as a child process.
     const env = {
       DATABASE_URL: database.url,

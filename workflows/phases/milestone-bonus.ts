@@ -45,5 +45,6 @@ export async function payMilestoneBonus(run: ReferralRun, reward: ReferrerReward
   view.promotionCode = paid.done.promotionCode ?? null;
   record.setReward(view, 'issued', paid.done.providerRef);
   run.projection.touch();
+  run.crm.touch();
   run.emit('reward.issued', { ...run.referralData(), reward: view, milestone: bonus.milestone }, bonus.rewardId);
 }

@@ -33,6 +33,8 @@ export function recurringRewardChanged(run: ReferralRun, { reward, attention, de
   if (reward.status === 'issued') run.emit('reward.issued', { ...run.referralData(), reward: { ...reward } }, reward.rewardId);
   if (reward.status === 'reversed') run.emit('reward.reversed', { ...run.referralData(), reward: { ...reward } }, reward.rewardId);
   run.projection.touch();
+  // The referrer's contact carries what they have earned and a note per reward.
+  if (reward.status === 'issued' || reward.status === 'reversed') run.crm.touch();
 }
 
 async function payOne(run: ReferralRun, conversion: ConversionRecord, number: number): Promise<void> {
