@@ -67,10 +67,23 @@ export function problemBody(error: ApiError) {
   };
 }
 
-/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: Temporal is down or too slow, which a retry may outlast. */
+/**
+ * gRPC UNAVAILABLE and DEADLINE_EXCEEDED, and CANCELLED (a call cut off by the server shutting down):
+ * Temporal is down, restarting or too slow, which a retry may outlast.
+ */
 function isTemporalUnreachable(error: unknown): boolean {
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return (error as Error | null)?.name === 'ServiceError' && (code === 14 || code === 4);
+  return (error as Error | null)?.name === 'ServiceError' && (code === 14 || code === 4 || code === 1);
+}
+
+/**
+ * Postgres out of reach or going away (a restart, a failover): the connection refused or cut, or the
+ * server's own "shutting down" and "cannot connect now" (SQLSTATE classes 08 and 57P).
+ */
+function isDatabaseUnreachable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET'].includes(code))) return true;
+  return typeof message === 'string' && /^Connection terminated/.test(message);
 }
 
 /**
@@ -80,6 +93,7 @@ function isTemporalUnreachable(error: unknown): boolean {
 function asApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (isTemporalUnreachable(error)) return unavailable('Temporal is not answering; try again shortly');
+  if (isDatabaseUnreachable(error)) return unavailable('the database is not answering; try again shortly');
   // A value the request schemas should have refused: still the request's fault, and nothing was written.
   if (error instanceof UnstorableValueError) return badRequest(`the request holds a value that cannot be stored: ${error.message}`);
   const type = (error as { type?: unknown } | null)?.type;

@@ -48,6 +48,16 @@ export async function readReferral(deps: ApiDeps, referralId: string): Promise<R
 const UPDATE_DEADLINE_MS = 10_000;
 
 /**
+ * Temporal refuses Updates while the workflow's last task failed or timed out and is being retried
+ * (FAILED_PRECONDITION), as after a worker was killed in the middle of one: a retry moments later succeeds.
+ */
+function isWorkflowTaskRetrying(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown; details?: unknown } } | null)?.cause;
+  const said = `${(error as Error | null)?.message} ${cause?.details}`;
+  return (error as Error | null)?.name === 'ServiceError' && cause?.code === 9 && /Workflow Task in failed state/.test(said);
+}
+
+/**
  * Runs an Update, answering 409 when the referral is in the wrong state for it, 404 when it does not
  * exist, and 503 when no worker takes it in time (it may still take effect once one does).
  */
@@ -57,6 +67,11 @@ export async function updateReferral<T>(deps: ApiDeps, referralId: string, updat
   } catch (error) {
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw unavailable('no worker took the request in time; it may still take effect, so read the referral before repeating it');
+    }
+    if (isWorkflowTaskRetrying(error)) {
+      // One that keeps failing is a bug: the warning, and the failed task in the Web UI, show it.
+      deps.log.warn({ referralId, err: error }, "an Update found the referral's workflow task failed and being retried");
+      throw unavailable('the referral is recovering from a failed step and cannot take requests for a moment; try again shortly');
     }
     if (error instanceof WorkflowUpdateFailedError && isFailure(error.cause, failureTypes.invalidState)) {
       throw conflict(error.cause?.message ?? 'the referral cannot take this request now');

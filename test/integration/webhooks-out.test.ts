@@ -148,8 +148,11 @@ describe('deliveries', () => {
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ deliveryId: failed.deliveryId, status: 'pending' });
     const [delivered] = await deliveriesUntil(programId, endpointId, (list) => list[0]?.status === 'delivered');
-    expect(delivered?.attempts.at(-1)).toMatchObject({ statusCode: 200, error: null });
-    expect(hooks.acknowledged()).toEqual([failed.eventId]);
+    // On a loaded machine an attempt may outlast the 1 s timeout even as the receiver answers it, and
+    // delivery is at least once (receivers tell repeats by the event id): what counts is an attempt
+    // answered 200, and that the receiver acknowledged this event and no other.
+    expect(delivered?.attempts).toContainEqual(expect.objectContaining({ statusCode: 200, error: null }));
+    expect(new Set(hooks.acknowledged())).toEqual(new Set([failed.eventId]));
     expect((await stack.call('POST', `/v1/webhook-deliveries/${failed.deliveryId}/retry`)).status).toBe(409);
     expect((await stack.call('POST', '/v1/webhook-deliveries/whd_unknown/retry')).status).toBe(404);
   });

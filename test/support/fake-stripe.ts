@@ -92,6 +92,7 @@ interface StoredResponse {
 
 type Fault =
   | { kind: 'error'; status: number; type: string; message: string }
+  | { kind: 'drop' }
   | { kind: 'hold'; processed: () => void; release: Promise<void>; failWith: number | null };
 
 type Created = { status: number; body: unknown };
@@ -182,6 +183,11 @@ export class FakeStripe {
   /** The next creations (of any object) answer with this error instead. */
   failNextCreates(times: number, status: number, type: string, message: string): void {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'error', status, type, message });
+  }
+
+  /** The next creations are carried out and their connections cut before the answer: the caller never hears. */
+  dropNextAnswers(times: number): void {
+    for (let i = 0; i < times; i++) this.faults.push({ kind: 'drop' });
   }
 
   /** Stripe keeps idempotency keys for 24 hours; this is the day after. */
@@ -301,6 +307,10 @@ export class FakeStripe {
     if (fault?.kind === 'hold') {
       fault.processed();
       await fault.release;
+    }
+    if (fault?.kind === 'drop') {
+      res.socket?.destroy();
+      return;
     }
     if (!res.destroyed) sendJson(res, answer.status, answer.body, { 'request-id': id('req') });
   }

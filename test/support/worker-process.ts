@@ -30,6 +30,11 @@ export class WorkerProcess {
     await running;
   }
 
+  /** Whether the process is up (it may have been started and exited on its own since). */
+  get alive(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** SIGKILL: the process dies mid-whatever, as on a crashed machine. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
