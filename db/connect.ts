@@ -4,6 +4,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
 import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
+import * as ledgerEntries from './migrations/0015-ledger-entries.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -25,7 +26,12 @@ export async function pingDb(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
 
-const migrations = { '0001-initial': initial, '0002-late-events': lateEvents, '0003-payout-attempts': payoutAttempts };
+const migrations = {
+  '0001-initial': initial,
+  '0002-late-events': lateEvents,
+  '0003-payout-attempts': payoutAttempts,
+  '0015-ledger-entries': ledgerEntries,
+};
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */
 export async function migrateToLatest(db: Db): Promise<void> {

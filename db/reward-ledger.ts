@@ -8,7 +8,7 @@ import type { Db } from './connect.ts';
 import {
   type AccountRef,
   applyTransfer,
-  ensureAccount,
+  ensureAccounts,
   findTransferByKey,
   LedgerConflictError,
   lockAccounts,
@@ -74,7 +74,7 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
   return db.transaction().execute(async (trx) => {
     const before = await earlier(trx);
     if (before) return before;
-    const accounts = await Promise.all([expense, payable(reward.participantId)].map((ref) => ensureAccount(trx, reward.programId, reward.currency, ref)));
+    const accounts = await ensureAccounts(trx, reward.programId, reward.currency, [expense, payable(reward.participantId)]);
     await lockAccounts(
       trx,
       accounts.map((account) => account.id),
@@ -128,25 +128,23 @@ async function countLiveRewards(db: Db, participantId: string, periodMs: number 
 
 export async function voidReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return db.transaction().execute((trx) => resolvePending(trx, keys.void, keys.earn, 'void'));
+  return resolvePending(db, keys.void, keys.earn, 'void');
 }
 
 export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return db.transaction().execute((trx) => resolvePending(trx, keys.post, keys.earn, 'post'));
+  return resolvePending(db, keys.post, keys.earn, 'post');
 }
 
 /** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
 export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promise<Transfer> {
-  return db.transaction().execute((trx) =>
-    applyTransfer(trx, {
-      key: rewardKeys(reward.rewardId).fulfil,
-      ...entryFields(reward),
-      debit: payable(reward.participantId),
-      credit: stripeCredits,
-      code: 'reward_fulfilled',
-    }),
-  );
+  return applyTransfer(db, {
+    key: rewardKeys(reward.rewardId).fulfil,
+    ...entryFields(reward),
+    debit: payable(reward.participantId),
+    credit: stripeCredits,
+    code: 'reward_fulfilled',
+  });
 }
 
 /** Takes an issued reward back, from Stripe's side if it was fulfilled there, else from what is owed to the participant. */

@@ -1,7 +1,7 @@
 // Table types for kysely. pg returns bigint columns as strings; they are read with exactAmount().
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
-import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
+import type { AccountKind, TransferCode, TransferPhase } from '../domain/ledger.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -84,11 +84,22 @@ export interface LedgerTransfersTable {
   currency: string;
   phase: TransferPhase;
   pending_id: string | null;
-  code: string;
+  code: TransferCode;
   participant_id: string | null;
   referral_id: string | null;
   reward_id: string | null;
   created_at: CreatedAt;
+}
+
+/** One per account a transfer touched: the account's totals just after it; written only by the database. */
+export interface LedgerEntriesTable {
+  account_id: string;
+  at: Date;
+  transfer_seq: string;
+  debits_pending: string;
+  debits_posted: string;
+  credits_pending: string;
+  credits_posted: string;
 }
 
 export interface LateEventsTable {
@@ -115,6 +126,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
+  ledger_entries: LedgerEntriesTable;
   late_events: LateEventsTable;
   payout_attempts: PayoutAttemptsTable;
 }
@@ -126,4 +138,5 @@ export type ClickRow = Selectable<ClicksTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type LateEventRow = Selectable<LateEventsTable>;
