@@ -76,7 +76,8 @@ export async function auditLedger(db: Db): Promise<string[]> {
     where (debits_pending, debits_posted, credits_pending, credits_posted) is distinct from
       (case when debited then pending_change else 0 end, case when debited then posted_change else 0 end,
        case when debited then 0 else pending_change end, case when debited then 0 else posted_change end)`.execute(db);
-  for (const row of brokenChain.rows) problems.push(`account ${row.account_id}: the balance after transfer ${row.transfer_id} does not follow from the one before`);
+  for (const row of brokenChain.rows)
+    problems.push(`account ${row.account_id}: the balance after transfer ${row.transfer_id} does not follow from the one before`);
 
   const staleTotals = await sql<{ id: string }>`
     select a.id from ledger_accounts a

@@ -115,7 +115,9 @@ export async function listTransfers(db: Db, filter: TransferFilter & { limit: nu
 export async function* transferBatches(db: Db, filter: TransferFilter, batchSize = 1000): AsyncGenerator<Transfer[]> {
   let after = filter.after;
   for (;;) {
-    const rows = await transfersMatching(db, { ...filter, after }).limit(batchSize).execute();
+    const rows = await transfersMatching(db, { ...filter, after })
+      .limit(batchSize)
+      .execute();
     if (rows.length > 0) yield rows.map(toTransfer);
     if (rows.length < batchSize) return;
     after = rows.at(-1)?.seq;

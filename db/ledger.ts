@@ -81,7 +81,14 @@ export async function ensureAccounts(db: Trx | Db, programId: string, currency: 
   await db
     .insertInto('ledger_accounts')
     .values(
-      refs.map((ref) => ({ id: `acct_${randomUUID()}`, program_id: programId, owner: ref.owner, kind: ref.kind, currency, normal_balance: NORMAL_BALANCE[ref.kind] })),
+      refs.map((ref) => ({
+        id: `acct_${randomUUID()}`,
+        program_id: programId,
+        owner: ref.owner,
+        kind: ref.kind,
+        currency,
+        normal_balance: NORMAL_BALANCE[ref.kind],
+      })),
     )
     .onConflict((oc) => oc.constraint('ledger_accounts_identity').doNothing())
     .execute();

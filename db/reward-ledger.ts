@@ -1,7 +1,8 @@
 // How a referrer reward moves through the ledger:
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
-//   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
+//   fulfilled      rewards_payable  -> stripe_credits[participant]     when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
+// Both of the participant's accounts are theirs alone, so their statement shows every step.
 import { sql, type Transaction } from 'kysely';
 import type { Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
@@ -34,7 +35,7 @@ export interface RewardLimit {
 export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
 
 const expense: AccountRef = { owner: PROGRAM_OWNER, kind: 'rewards_expense' };
-const stripeCredits: AccountRef = { owner: PROGRAM_OWNER, kind: 'stripe_credits' };
+const stripeCredits = (participantId: string): AccountRef => ({ owner: participantId, kind: 'stripe_credits' });
 const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
 
 export const rewardKeys = (rewardId: string) => ({
@@ -142,7 +143,7 @@ export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promi
     key: rewardKeys(reward.rewardId).fulfil,
     ...entryFields(reward),
     debit: payable(reward.participantId),
-    credit: stripeCredits,
+    credit: stripeCredits(reward.participantId),
     code: 'reward_fulfilled',
   });
 }
@@ -152,7 +153,7 @@ export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transf
   const keys = rewardKeys(reward.rewardId);
   return db.transaction().execute(async (trx) => {
     const fulfilled = await findTransferByKey(trx, keys.fulfil);
-    const from = fulfilled ? stripeCredits : payable(reward.participantId);
+    const from = fulfilled ? stripeCredits(reward.participantId) : payable(reward.participantId);
     return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense, code: 'reward_reversed' });
   });
 }

@@ -136,7 +136,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end if;
       raise exception 'ledger entries are written only by the transfers they record, and never changed' using errcode = 'restrict_violation';
     end $$`.execute(db);
-  await sql`create trigger ledger_entries_guard before insert or update or delete on ledger_entries for each row execute function ledger_entries_guard()`.execute(db);
+  await sql`create trigger ledger_entries_guard before insert or update or delete on ledger_entries for each row execute function ledger_entries_guard()`.execute(
+    db,
+  );
 
   await sql`
     create function ledger_refuse_truncate() returns trigger language plpgsql as $$

@@ -75,9 +75,7 @@ describe('Postgres keeps the totals', () => {
   it('refuses entries written, changed or removed by hand', async () => {
     const [a, b] = [await openAccount(), await openAccount()];
     await insertTransfer({ debit: a, credit: b });
-    await expect(
-      sql`insert into ledger_entries values (${a}, now(), 1, 0, 0, 0, 5)`.execute(db),
-    ).rejects.toThrow(/written only by the transfers they record/);
+    await expect(sql`insert into ledger_entries values (${a}, now(), 1, 0, 0, 0, 5)`.execute(db)).rejects.toThrow(/written only by the transfers they record/);
     await expect(sql`update ledger_entries set credits_posted = 1 where account_id = ${b}`.execute(db)).rejects.toThrow(/never changed/);
     await expect(sql`delete from ledger_entries where account_id = ${b}`.execute(db)).rejects.toThrow(/never changed/);
     await expect(sql`truncate ledger_entries`.execute(db)).rejects.toThrow(/append-only/);
@@ -127,8 +125,10 @@ describe('balances at a past time', () => {
   it('are the last entry up to then, found with one index probe', async () => {
     const [a, b] = [await openAccount(), await openAccount()];
     await insertTransfer({ debit: a, credit: b, amount: 100 });
-    const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db);
-    const between = (rows[0] as { now: Date }).now.toISOString();
+    // The clock's next whole millisecond, once it has passed: after the first transfer, before the second.
+    const { rows } = await sql<{ at: Date }>`select date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' as at`.execute(db);
+    const between = (rows[0] as { at: Date }).at.toISOString();
+    await sql`select pg_sleep(greatest(0, extract(epoch from ${between}::timestamptz - clock_timestamp())))`.execute(db);
     await insertTransfer({ debit: a, credit: b, amount: 50 });
 
     const at = async (asOf?: string) => (await listBalances(db, { programId, asOf })).find((balance) => balance.accountId === b)?.posted;
