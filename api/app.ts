@@ -5,6 +5,7 @@ import { keyAuthorizer } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { reconciliationMetrics } from './reconciliation-metrics.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { conversionRoutes } from './routes/conversions.ts';
@@ -12,6 +13,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { programRoutes } from './routes/programs.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { systemRoutes } from './routes/system.ts';
 
@@ -53,6 +55,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   app.use(httpMetrics(metrics));
+  reconciliationMetrics(metrics, deps.db);
 
   const authorizer = keyAuthorizer(deps.db, deps.adminApiKey);
   const routes: AnyRoute[] = [
@@ -62,6 +65,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...referralRoutes(deps),
     ...conversionRoutes(deps),
     ...ledgerRoutes(deps),
+    ...reconciliationRoutes(deps),
     ...apiKeyRoutes(deps, authorizer),
   ];
   routes.push(...systemRoutes(deps, metrics, () => routes));

@@ -5,6 +5,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
 import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
 import * as ledgerEntries from './migrations/0015-ledger-entries.ts';
+import * as finance from './migrations/0016-finance.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -31,6 +32,7 @@ const migrations = {
   '0002-late-events': lateEvents,
   '0003-payout-attempts': payoutAttempts,
   '0015-ledger-entries': ledgerEntries,
+  '0016-finance': finance,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
 import type { AccountKind, TransferCode, TransferPhase } from '../domain/ledger.ts';
+import type { FindingKind, RunStatus, RunTrigger } from '../domain/reconciliation.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -118,6 +119,39 @@ export interface PayoutAttemptsTable {
   first_attempted_at: CreatedAt;
 }
 
+export interface ReconciliationRunsTable {
+  id: string;
+  trigger: RunTrigger;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  started_at: CreatedAt;
+  finished_at: ColumnType<Date | null, never, Date | string>;
+  checked: ColumnType<number, never, number>;
+  stripe_objects: ColumnType<number, never, number>;
+  error: ColumnType<string | null, never, string | null>;
+}
+
+export interface ReconciliationFindingsTable {
+  id: Generated<string>;
+  run_id: string;
+  kind: FindingKind;
+  reward_id: string | null;
+  referral_id: string | null;
+  detail: string;
+  repairable: boolean;
+  repaired: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface ReconciliationProviderObjectsTable {
+  run_id: string;
+  kind: string;
+  object_id: string;
+  holder: string;
+  reward_id: string | null;
+  purpose: string | null;
+  amount: ColumnType<string, number, never>;
+  currency: string;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -129,6 +163,9 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   late_events: LateEventsTable;
   payout_attempts: PayoutAttemptsTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_findings: ReconciliationFindingsTable;
+  reconciliation_provider_objects: ReconciliationProviderObjectsTable;
 }
 
 // Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.

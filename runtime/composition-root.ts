@@ -11,9 +11,10 @@ import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
+import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { createReferralWorker } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor } from './services.ts';
+import { activitiesFor, reconciliationActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -85,15 +86,18 @@ export interface WorkerDeps {
 }
 
 /**
- * The referral worker, ready to run. The namespace first gets whichever search attributes it lacks;
- * the activities get the reward provider and the CRM the configuration names.
+ * The referral worker, ready to run. The namespace first gets whichever search attributes it lacks,
+ * and the daily reconciliation schedule if it has none; the activities get the reward provider and
+ * the CRM the configuration names, and reconciliation what to compare the ledger with.
  */
 export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<Worker> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
   const added = await ensureSearchAttributes(temporal.connection, namespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
-  const worker = await createReferralWorker({ connection, namespace, taskQueue, activities: activitiesFor(config, db, log) });
+  await ensureReconciliationSchedule(temporal, taskQueue, log);
+  const activities = { ...activitiesFor(config, db, log), ...reconciliationActivitiesFor(config, db, log) };
+  const worker = await createReferralWorker({ connection, namespace, taskQueue, activities });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
   return worker;
 }

@@ -1,8 +1,9 @@
-// The Temporal worker that runs referral workflows and their activities.
+// The Temporal worker that runs referral workflows, reconciliation runs, and their activities.
 
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReferralActivities } from '../activities/index.ts';
+import type { ReconciliationActivities } from '../activities/reconciliation/index.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -10,7 +11,7 @@ export interface ReferralWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: ReferralActivities;
+  activities: ReferralActivities & ReconciliationActivities;
 }
 
 export function createReferralWorker(options: ReferralWorkerOptions): Promise<Worker> {

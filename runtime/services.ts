@@ -1,4 +1,5 @@
-// Wiring from configuration to the real clients: which reward provider, whether there is a CRM.
+// Wiring from configuration to the real clients: which reward provider, whether there is a CRM, what
+// reconciliation compares the ledger with.
 
 import type { Logger } from 'pino';
 import Stripe from 'stripe';
@@ -6,6 +7,8 @@ import { type Crm, hubSpotCrm } from '../activities/crm.ts';
 import { createActivities } from '../activities/index.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeCreditProvider } from '../activities/providers/stripe-credit.ts';
+import { createReconciliationActivities } from '../activities/reconciliation/index.ts';
+import { stripeCustomerBalanceSource } from '../activities/reconciliation/sources.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
 import type { Db } from '../db/connect.ts';
 import type { Config } from './config.ts';
@@ -41,4 +44,19 @@ function crm(config: Config, log: Logger): Crm | null {
 
 export function activitiesFor(config: Config, db: Db, log: Logger) {
   return createActivities({ db, rewards: rewardProvider(config, db, log), crm: crm(config, log), publicBaseUrl: config.publicBaseUrl, log });
+}
+
+/** Stripe reads for reconciliation: well under Stripe's limit (25/s in test mode), which payouts share. */
+const RECONCILIATION_READS_PER_SECOND = 10;
+
+export function reconciliationActivitiesFor(config: Config, db: Db, log: Logger) {
+  const sources = config.STRIPE_SECRET_KEY
+    ? [
+        stripeCustomerBalanceSource(stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE), db, {
+          readsPerSecond: RECONCILIATION_READS_PER_SECOND,
+          customersPerPage: 200,
+        }),
+      ]
+    : [];
+  return createReconciliationActivities({ db, sources, log, repairWaitMs: 60_000 });
 }

@@ -1,6 +1,7 @@
 // A stateful stand-in for the Stripe API, for the real stripe-node client to talk to: customers and
 // customer balance transactions, Idempotency-Key replay as Stripe does it, and injected faults. It
-// keeps every credit it was asked for, so a test can see a duplicate payout.
+// keeps every credit it was asked for, so a test can see a duplicate payout, and lets a test do what
+// a person in the Stripe dashboard might: add a transaction, change its amount, make one disappear.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type Handler, listen, sendJson } from './http-server.ts';
@@ -88,6 +89,52 @@ export class FakeStripe {
     return this.balanceTransactions.filter((t) => t.customer === customer);
   }
 
+  /** A balance transaction made by a person in the Stripe dashboard, not through the engine. */
+  addByHand(customerId: string, fields: Pick<BalanceTransaction, 'amount' | 'currency' | 'metadata'>): BalanceTransaction {
+    const customer = this.customers.get(customerId);
+    if (!customer) throw new Error(`no customer ${customerId}`);
+    return this.record(customer, { ...fields, description: 'Added by hand' });
+  }
+
+  private record(customer: Customer, fields: Pick<BalanceTransaction, 'amount' | 'currency' | 'description' | 'metadata'>): BalanceTransaction {
+    customer.balance += fields.amount;
+    const transaction: BalanceTransaction = {
+      id: id('cbtxn'),
+      object: 'customer_balance_transaction',
+      ...fields,
+      customer: customer.id,
+      created: Math.floor(Date.now() / 1000),
+      ending_balance: customer.balance,
+      type: 'adjustment',
+      livemode: false,
+    };
+    this.balanceTransactions.push(transaction);
+    return transaction;
+  }
+
+  /** Every balance transaction of every customer that carries this reward id in its metadata. */
+  transactionsForReward(rewardId: string): BalanceTransaction[] {
+    return this.balanceTransactions.filter((t) => t.metadata.reward_id === rewardId);
+  }
+
+  /** A transaction gone from Stripe, as if support had removed it: the customer's balance goes with it. */
+  deleteBalanceTransaction(id: string): void {
+    const index = this.balanceTransactions.findIndex((t) => t.id === id);
+    const [removed] = index < 0 ? [] : this.balanceTransactions.splice(index, 1);
+    if (!removed) throw new Error(`no balance transaction ${id}`);
+    const customer = this.customers.get(removed.customer);
+    if (customer) customer.balance -= removed.amount;
+  }
+
+  /** A transaction whose amount someone changed by hand. */
+  editAmount(id: string, amount: number): void {
+    const transaction = this.balanceTransactions.find((t) => t.id === id);
+    if (!transaction) throw new Error(`no balance transaction ${id}`);
+    const customer = this.customers.get(transaction.customer);
+    if (customer) customer.balance += amount - transaction.amount;
+    transaction.amount = amount;
+  }
+
   /** The next balance transaction creations answer with this error instead. */
   failNextCreates(times: number, status: number, type: string, message: string): void {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'error', status, type, message });
@@ -168,21 +215,12 @@ export class FakeStripe {
       return stripeError(res, 400, 'invalid_request_error', 'amount must be a non-zero integer and currency is required', { param: 'amount' });
     }
     if (key) this.idempotent.set(key, 'in_flight');
-    customer.balance += amount;
-    const transaction: BalanceTransaction = {
-      id: id('cbtxn'),
-      object: 'customer_balance_transaction',
+    const transaction = this.record(customer, {
       amount,
       currency: params.currency,
-      customer: customer.id,
       description: typeof params.description === 'string' ? params.description : null,
       metadata: (params.metadata as Record<string, string> | undefined) ?? {},
-      created: Math.floor(Date.now() / 1000),
-      ending_balance: customer.balance,
-      type: 'adjustment',
-      livemode: false,
-    };
-    this.balanceTransactions.push(transaction);
+    });
     const answer =
       fault?.kind === 'hold' && fault.failWith
         ? { status: fault.failWith, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } }
