@@ -2,6 +2,7 @@
 import express from 'express';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
+import { dashboardAssets } from './dashboard/page.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
@@ -9,6 +10,7 @@ import { reconciliationMetrics } from './reconciliation-metrics.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { conversionRoutes } from './routes/conversions.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
@@ -66,12 +68,14 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...conversionRoutes(deps),
     ...ledgerRoutes(deps),
     ...reconciliationRoutes(deps),
+    ...dashboardRoutes(deps),
     ...apiKeyRoutes(deps, authorizer),
   ];
   routes.push(...systemRoutes(deps, metrics, () => routes));
   mountRoutes(app, routes, authorizer);
-  // The files /docs loads; not part of the API, so not in /openapi.json.
+  // The files /docs and /dashboard load; not part of the API, so not in /openapi.json.
   app.use('/docs/assets', docsAssets());
+  app.use('/dashboard/assets', dashboardAssets());
 
   app.use((req, _res, next) => next(notFound(`no endpoint ${req.method} ${req.path}; see /docs`)));
   app.use(errorHandler(deps.log));

@@ -124,10 +124,12 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
       const outcome = await outcomeOfRetry(referralId);
       const repaired = outcome.status === 'rewarded' || outcome.status === 'reversed';
       const note = repaired
-        ? 'Re-driven through the referral’s own retry: the payout went through'
+        ? "Re-driven through the referral's own retry: paid"
         : outcome.status === 'rewarding'
-          ? 'Re-driven through the referral’s own retry: the payout was still under way when the run ended'
-          : `Re-driven through the referral’s own retry: it is ${outcome.status} again (${outcome.attention ?? 'no reason recorded'})`;
+          ? "Re-driven through the referral's own retry; the payout was still under way when the run ended"
+          : outcome.status === 'needs_attention'
+            ? `Re-driven through the referral's own retry, which failed again: ${outcome.attention ?? 'no reason recorded'}`
+            : `Re-driven through the referral's own retry; the referral is now ${outcome.status}`;
       await recordRepair(db, findingId, { repaired, note });
       log.info({ referralId, repaired, status: outcome.status }, 'reconciliation re-drove a parked payout');
     },

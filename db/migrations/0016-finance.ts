@@ -52,6 +52,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Reconciliation walks the Stripe customers we know of in order, a page at a time.
   await sql`create index participants_stripe_customer on participants (stripe_customer_id) where stripe_customer_id is not null`.execute(db);
   await db.schema.createIndex('payout_attempts_customer').on('payout_attempts').column('customer_id').execute();
+  // The dashboard counts a program's clicks per day.
+  await db.schema.createIndex('clicks_program_created').on('clicks').columns(['program_id', 'created_at']).execute();
 
   await sql`create schema finance`.execute(db);
   await sql`comment on schema finance is 'Read-only views of the referral ledger for BI tools; amounts are integer minor units'`.execute(db);
@@ -148,6 +150,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop schema finance cascade`.execute(db);
+  await db.schema.dropIndex('clicks_program_created').execute();
   await db.schema.dropIndex('payout_attempts_customer').execute();
   await db.schema.dropIndex('participants_stripe_customer').execute();
   for (const table of ['reconciliation_provider_objects', 'reconciliation_findings', 'reconciliation_runs']) {

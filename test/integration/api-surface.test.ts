@@ -241,6 +241,8 @@ describe('the system endpoints', () => {
         'POST /v1/reconciliation/runs',
         'GET /v1/reconciliation/runs/latest',
         'GET /v1/reconciliation/runs/{runId}',
+        'GET /dashboard',
+        'GET /v1/dashboard',
         'POST /v1/api-keys',
         'GET /v1/api-keys',
         'DELETE /v1/api-keys/{keyId}',

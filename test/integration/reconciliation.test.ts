@@ -119,7 +119,7 @@ describe('reconciliation', () => {
           rewardId: parkedRewardId,
           referralId: parked.referralId,
           detail: expect.stringMatching(
-            /is earned in the ledger but was never paid through Stripe; its payout is parked in needs_attention .*Re-driven .*: the payout went through$/,
+            /is earned in the ledger but was never paid through Stripe; its payout is parked in needs_attention .*\. Re-driven through the referral's own retry: paid$/,
           ),
           repaired: true,
         },
