@@ -38,6 +38,8 @@ async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+// Playwright's innerText is the rendered text, which is what a person reads (not a DOM node's textContent).
+// biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what the test checks
 const cardValue = (page: Page, card: string) => page.locator(`[data-card="${card}"] .value`).innerText();
 
 describe('the dashboard', () => {
@@ -81,6 +83,7 @@ describe('the dashboard', () => {
     expect(rows[0]?.split('\t')).toEqual(['jane', 'Jane Doe', '3', '3', '$60.00']);
     expect(rows.map((row) => row.split('\t')[0])).toEqual(['jane', 'sam', 'omar', 'ana']);
 
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what the test checks
     const reconciliation = await page.locator('#reconciliation').innerText();
     expect(reconciliation).toContain(`run ${demo.reconciliationRunId}`);
     expect(reconciliation).toContain('1 finding needs a person');
