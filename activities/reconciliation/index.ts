@@ -108,7 +108,9 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
      */
     async redrivePayout({ findingId, referralId }: Repair): Promise<void> {
       const handle = Context.current().client.workflow.getHandle(referralId);
+      let parkedFor: string | null = null;
       try {
+        parkedFor = (await handle.query(referralQuery)).attention;
         await handle.executeUpdate(retryUpdate);
       } catch (error) {
         if (error instanceof WorkflowUpdateFailedError && isFailure(error.cause, failureTypes.invalidState)) {
@@ -128,7 +130,7 @@ export function createReconciliationActivities(deps: ReconciliationDeps) {
         : outcome.status === 'rewarding'
           ? "Re-driven through the referral's own retry; the payout was still under way when the run ended"
           : outcome.status === 'needs_attention'
-            ? `Re-driven through the referral's own retry, which failed again: ${outcome.attention ?? 'no reason recorded'}`
+            ? `Re-driven through the referral's own retry, which failed again${outcome.attention === parkedFor ? ' for the same reason' : `: ${outcome.attention ?? 'no reason recorded'}`}`
             : `Re-driven through the referral's own retry; the referral is now ${outcome.status}`;
       await recordRepair(db, findingId, { repaired, note });
       log.info({ referralId, repaired, status: outcome.status }, 'reconciliation re-drove a parked payout');

@@ -41,6 +41,7 @@
   }
 
   async function load() {
+    document.body.dataset.loaded = 'false';
     const params = new URLSearchParams({ days: $('days').value });
     if ($('program').value) params.set('programId', $('program').value);
     let response;
@@ -113,7 +114,7 @@
       data: program.funnel.map((day) => day[key]),
       borderColor: color,
       backgroundColor: color,
-      tension: 0.25,
+      tension: 0,
     });
     drawChart('funnel-chart', {
       type: 'line',
@@ -128,12 +129,27 @@
       },
       options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
-    const palette = ['#2f5bd3', '#1e7b34', '#e08a1e', '#b3261e', '#7b5ea7', '#5b6478', '#0f8b8d', '#c2185b', '#8d6e63', '#9e9d24', '#455a64', '#ef6c00'];
+    const colours = {
+      pending_conversion: '#8fa8e8',
+      in_review: '#e08a1e',
+      holding: '#2f5bd3',
+      rewarding: '#0f8b8d',
+      rewarded: '#1e7b34',
+      needs_attention: '#b3261e',
+      reversed: '#7b5ea7',
+      expired: '#9aa1ad',
+      rejected: '#5b6478',
+      voided: '#c2a0d8',
+      capped: '#8d6e63',
+      cancelled: '#455a64',
+    };
     drawChart('status-chart', {
       type: 'doughnut',
       data: {
         labels: program.statuses.map((entry) => entry.status.replace('_', ' ')),
-        datasets: [{ data: program.statuses.map((entry) => entry.count), backgroundColor: palette }],
+        datasets: [
+          { data: program.statuses.map((entry) => entry.count), backgroundColor: program.statuses.map((entry) => colours[entry.status] ?? '#9aa1ad') },
+        ],
       },
       options: { animation: false, maintainAspectRatio: false, plugins: { legend: { position: 'right' } } },
     });
