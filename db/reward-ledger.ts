@@ -2,20 +2,15 @@
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
 //   fulfilled      rewards_payable  -> stripe_credits[participant]     when Stripe has credited the customer
 //   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
-// Both of the participant's accounts are theirs alone, so their statement shows every step.
+// The payable and Stripe credit accounts are the participant's, so their statement shows every step.
+// The program's expense is kept per participant too (owner "program:<participant>"): a reward then
+// touches one referrer's accounts only, so rewards of different referrers never queue on one row,
+// and the program's expense is the sum of its expense accounts.
 import { sql, type Transaction } from 'kysely';
 import type { Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
-import {
-  type AccountRef,
-  applyTransfer,
-  ensureAccounts,
-  findTransferByKey,
-  LedgerConflictError,
-  lockAccounts,
-  PROGRAM_OWNER,
-  resolvePending,
-} from './ledger.ts';
+import { type AccountRef, applyTransfer, ensureAccounts, findTransferByKey, LedgerConflictError, lockAccounts, PROGRAM_OWNER } from './ledger.ts';
+import { resolveInBatch } from './ledger-batches.ts';
 import type { Database } from './schema.ts';
 
 export interface RewardEntry {
@@ -34,7 +29,7 @@ export interface RewardLimit {
 
 export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
 
-const expense: AccountRef = { owner: PROGRAM_OWNER, kind: 'rewards_expense' };
+const expense = (participantId: string): AccountRef => ({ owner: `${PROGRAM_OWNER}:${participantId}`, kind: 'rewards_expense' });
 const stripeCredits = (participantId: string): AccountRef => ({ owner: participantId, kind: 'stripe_credits' });
 const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
 
@@ -75,7 +70,7 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
   return db.transaction().execute(async (trx) => {
     const before = await earlier(trx);
     if (before) return before;
-    const accounts = await ensureAccounts(trx, reward.programId, reward.currency, [expense, payable(reward.participantId)]);
+    const accounts = await ensureAccounts(trx, reward.programId, reward.currency, [expense(reward.participantId), payable(reward.participantId)]);
     await lockAccounts(
       trx,
       accounts.map((account) => account.id),
@@ -90,7 +85,7 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
     const transfer = await applyTransfer(trx, {
       key,
       ...entryFields(reward),
-      debit: expense,
+      debit: expense(reward.participantId),
       credit: payable(reward.participantId),
       code: 'reward_earned',
       pending: true,
@@ -129,12 +124,13 @@ async function countLiveRewards(db: Db, participantId: string, periodMs: number 
 
 export async function voidReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return resolvePending(db, keys.void, keys.earn, 'void');
+  return resolveInBatch(db, { key: keys.void, pendingKey: keys.earn, outcome: 'void' });
 }
 
+/** Books a held reward as earned; rewards coming due together are written together (db/ledger-batches.ts). */
 export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return resolvePending(db, keys.post, keys.earn, 'post');
+  return resolveInBatch(db, { key: keys.post, pendingKey: keys.earn, outcome: 'post' });
 }
 
 /** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
@@ -154,6 +150,6 @@ export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transf
   return db.transaction().execute(async (trx) => {
     const fulfilled = await findTransferByKey(trx, keys.fulfil);
     const from = fulfilled ? stripeCredits(reward.participantId) : payable(reward.participantId);
-    return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense, code: 'reward_reversed' });
+    return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense(reward.participantId), code: 'reward_reversed' });
   });
 }

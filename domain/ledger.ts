@@ -37,7 +37,7 @@ export function balanceAmounts(normal: 'debit' | 'credit', totals: AccountTotals
 
 export const balanceSchema = z.object({
   accountId: z.string(),
-  owner: z.string().describe('a participant id, or "program" for the program\'s own accounts'),
+  owner: z.string().describe('a participant id, or "program:<participant id>" for the program\'s expense on that participant\'s rewards'),
   kind: z.enum(accountKinds),
   programId: z.string(),
   currency: z.string(),

@@ -21,7 +21,8 @@ import { postgresExecutables } from './postgres-executables.ts';
 import { temporalCli } from './temporal-executables.ts';
 
 const output = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
-const log = createLogger('warn', 'screenshot');
+// Errors only: stopping Postgres under the pool at the end makes warnings that mean nothing here.
+const log = createLogger('error', 'screenshot');
 installTemporalLogging(log);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'referral-screenshot-'));

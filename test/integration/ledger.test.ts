@@ -103,6 +103,23 @@ describe('a reward in the ledger', () => {
     ]);
   });
 
+  it('writes rewards coming due together in one go, where a void racing a post and a reward never held fail alone', async () => {
+    const rewards = await Promise.all(Array.from({ length: 30 }, () => newReward()));
+    for (const reward of rewards) await reserveReward(db, reward, noLimit);
+    const [raced, ...rest] = rewards as [RewardEntry, ...RewardEntry[]];
+    const [post, release, neverHeld, ...others] = await Promise.allSettled([
+      postReward(db, raced.rewardId),
+      voidReward(db, raced.rewardId),
+      postReward(db, 'rw_never_held'),
+      ...rest.map((reward) => postReward(db, reward.rewardId)),
+    ]);
+    expect([post?.status, release?.status].sort()).toEqual(['fulfilled', 'rejected']);
+    expect([post, release].find((outcome) => outcome?.status === 'rejected')).toMatchObject({ reason: expect.any(LedgerConflictError) });
+    expect(neverHeld).toMatchObject({ status: 'rejected', reason: new LedgerConflictError('no pending transfer rw_never_held/earn') });
+    expect(others.map((outcome) => outcome.status === 'fulfilled' && outcome.value.phase)).toEqual(rest.map(() => 'post'));
+    for (const reward of rest) expect((await balancesOf(reward.participantId))[0]).toMatchObject({ kind: 'rewards_payable', posted: 2000 });
+  });
+
   it('refuses a repeated key with a different amount or beneficiary', async () => {
     const reward = await newReward();
     await reserveReward(db, reward, noLimit);

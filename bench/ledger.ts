@@ -1,0 +1,152 @@
+// `npm run bench:ledger`: the ledger at scale, on a durable embedded Postgres of its own (fsync and
+// synchronous commit on, as in production). With LEDGER_BENCH_ENTRIES entries (default 10 million)
+// across LEDGER_BENCH_ACCOUNTS accounts (default 100 000) it measures, one query at a time:
+//   - a participant's balances, now and as of a random past time, and a 30-day statement;
+//   - one account's balance as of a past time (the program's expense on a participant's rewards);
+//   - the program's summary as of a past time, which reads every account (for scale, no goal);
+// and then reward posting (postReward: held -> earned, through the ledger's triggers and checks)
+// against a raw insert of the same rows into a copy of the table without them, at the same
+// concurrency, in the same run. Goals: p99 under 10 ms for balance and as-of queries; posting at
+// least half the raw insert rate. A short run: LEDGER_BENCH_ENTRIES=300000.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { PROGRAM_OWNER } from '../db/ledger.ts';
+import { listBalances, summarize } from '../db/ledger-reports.ts';
+import { participantStatements } from '../db/ledger-statements.ts';
+import { postReward } from '../db/reward-ledger.ts';
+import { postgresExecutables } from '../scripts/postgres-executables.ts';
+import { freePort } from '../test/support/free-port.ts';
+import { auditSample, PROGRAM, seedLedger } from './seed-ledger.ts';
+
+const ENTRIES = Number(process.env.LEDGER_BENCH_ENTRIES ?? 10_000_000);
+const ACCOUNTS = Number(process.env.LEDGER_BENCH_ACCOUNTS ?? Math.min(100_000, Math.max(1_000, Math.round(ENTRIES / 100))));
+const SAMPLES = Number(process.env.LEDGER_BENCH_SAMPLES ?? 2_000);
+const POSTS = Number(process.env.LEDGER_BENCH_POSTS ?? Math.min(20_000, Math.max(2_000, Math.round(ENTRIES / 500))));
+const CONCURRENCY = Number(process.env.LEDGER_BENCH_CONCURRENCY ?? 8);
+const YEAR_MS = 365 * 86_400_000;
+
+// Each paid reward writes six entries on its participant's three accounts: expense, payable, Stripe credits.
+const participants = Math.max(1, Math.floor(ACCOUNTS / 3));
+const size = { paidRewards: Math.max(1, Math.round(ENTRIES / 6)), heldRewards: POSTS, participants };
+const randomParticipant = () => `pt_${1 + Math.floor(Math.random() * participants)}`;
+const randomPast = () => new Date(Date.now() - Math.random() * YEAR_MS);
+
+function percentiles(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function latencies(label: string, query: () => Promise<unknown>, count = SAMPLES): Promise<string> {
+  for (let i = 0; i < Math.min(200, count); i++) await query();
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await query();
+    samples.push(performance.now() - started);
+  }
+  const { p50, p99 } = percentiles(samples);
+  return `${label.padEnd(62)} p50 ${p50.toFixed(2).padStart(8)} ms   p99 ${p99.toFixed(2).padStart(8)} ms   (${count} samples)`;
+}
+
+/** Runs every job, `concurrency` at a time, and answers with the jobs per second. */
+async function throughput<T>(jobs: T[], concurrency: number, run: (job: T) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) await run(job);
+    }),
+  );
+  return jobs.length / ((performance.now() - started) / 1000);
+}
+
+async function time<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  process.stdout.write(`${label} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'referral-ledger-bench-'));
+await chmod(dir, 0o755);
+const [port, executables] = await Promise.all([freePort(), postgresExecutables()]);
+const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port, executables });
+const db: Db = connectDb(postgres.url, { maxConnections: CONCURRENCY + 2 });
+try {
+  await migrateToLatest(db);
+  await time(
+    `seeded ${(size.paidRewards * 6 + POSTS * 2).toLocaleString('en-US')} entries (${(size.paidRewards * 3 + POSTS).toLocaleString('en-US')} transfers) across ${(participants * 3).toLocaleString('en-US')} accounts`,
+    () => seedLedger(db, size),
+  );
+  const sample = Array.from({ length: 20 }, () => 1 + Math.floor(Math.random() * participants)).flatMap((p) => [
+    `acct_expense_${p}`,
+    `acct_payable_${p}`,
+    `acct_stripe_${p}`,
+  ]);
+  const problems = await time("audited a sample of accounts (20 participants' three each)", () => auditSample(db, sample));
+  if (problems.length > 0) throw new Error(`the seeded ledger does not add up: ${problems.join('; ')}`);
+
+  const lines = [
+    await latencies("balance: a participant's accounts, now", () => listBalances(db, { participantId: randomParticipant() })),
+    await latencies("as-of: a participant's accounts at a random past time", () =>
+      listBalances(db, { participantId: randomParticipant(), asOf: randomPast().toISOString() }),
+    ),
+    await latencies("as-of: one account (the program's expense on a participant)", () =>
+      listBalances(db, { participantId: `${PROGRAM_OWNER}:${randomParticipant()}`, asOf: randomPast().toISOString() }),
+    ),
+    await latencies("statement: a participant's 30 days", () => {
+      const from = randomPast();
+      return participantStatements(db, randomParticipant(), { from: from.toISOString(), to: new Date(from.getTime() + 30 * 86_400_000).toISOString() });
+    }),
+    await latencies('summary: the whole program as of a past time', () => summarize(db, PROGRAM, randomPast().toISOString()), 10),
+  ];
+
+  // Posting: the held rewards become earned through postReward. The baseline inserts the very rows
+  // postReward writes, one statement each, into a copy of the table with its indexes and without
+  // the ledger's triggers and foreign keys.
+  await sql`create table raw_transfers (like ledger_transfers including defaults including identity including indexes)`.execute(db);
+  const held = Array.from({ length: POSTS }, (_, i) => `rw_${size.paidRewards + 1 + i}`);
+  const half = Math.floor(POSTS / 2);
+  const raw = (rewardId: string) => {
+    const r = Number(rewardId.slice(3));
+    const p = (r % participants) + 1;
+    return sql`insert into raw_transfers (id, idempotency_key, program_id, debit_account_id, credit_account_id, amount, currency, phase, pending_id, code,
+          participant_id, referral_id, reward_id)
+        values (${`tr_raw_${r}`}, ${`${rewardId}/post`}, ${PROGRAM}, ${`acct_expense_${p}`}, ${`acct_payable_${p}`}, ${1000 + (r % 7) * 500}, 'usd', 'post',
+          ${`tr_${r}_1`}, 'reward_earned', ${`pt_${p}`}, ${`ref_${r}`}, ${rewardId})`.execute(db);
+  };
+  // Alternated halves, so neither side has the machine to itself while the other one waits.
+  const rawRates = [await throughput(held.slice(0, half), CONCURRENCY, raw)];
+  const postRates = [await throughput(held.slice(0, half), CONCURRENCY, (rewardId) => postReward(db, rewardId))];
+  postRates.push(await throughput(held.slice(half), CONCURRENCY, (rewardId) => postReward(db, rewardId)));
+  rawRates.push(await throughput(held.slice(half), CONCURRENCY, raw));
+  const rate = (rates: number[]) => rates.reduce((sum, r) => sum + r, 0) / rates.length;
+  const posted = await sql<{ count: string }>`select count(*) from ledger_transfers where phase = 'post' and reward_id = any(${held})`.execute(db);
+  if (Number(posted.rows[0]?.count) !== POSTS) throw new Error(`expected ${POSTS} posted rewards, found ${posted.rows[0]?.count}`);
+  const afterPosting = await auditSample(
+    db,
+    Array.from({ length: 20 }, (_, i) => 1 + ((size.paidRewards + 1 + i) % participants)).flatMap((p) => [`acct_expense_${p}`, `acct_payable_${p}`]),
+  );
+  if (afterPosting.length > 0) throw new Error(`posting broke the books: ${afterPosting.join('; ')}`);
+
+  process.stdout.write(
+    [
+      '',
+      `${(size.paidRewards * 6).toLocaleString('en-US')} entries, ${(participants * 3).toLocaleString('en-US')} accounts, Node ${process.version}`,
+      ...lines,
+      `reward posting (postReward), ${POSTS.toLocaleString('en-US')} rewards, ${CONCURRENCY} at a time: ${rate(postRates).toFixed(0)}/s`,
+      `raw insert of the same rows, same concurrency:            ${rate(rawRates).toFixed(0)}/s`,
+      `posting / raw insert: ${(rate(postRates) / rate(rawRates)).toFixed(2)}  (goal: at least 0.50)`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await db.destroy();
+  await postgres.stop();
+  await rm(dir, { recursive: true, force: true });
+}
