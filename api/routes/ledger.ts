@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { listBalances, listTransfers, summarize, transferBatches } from '../../db/ledger-reports.ts';
@@ -46,9 +45,22 @@ async function streamCsv(res: Response, batches: AsyncGenerator<Transfer[]>): Pr
   for await (const batch of batches) {
     if (res.destroyed) return;
     const lines = batch.map((transfer) => `${CSV_COLUMNS.map((column) => csvField(transfer[column])).join(',')}\n`).join('');
-    if (!res.write(lines)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(lines)) await drained(res);
   }
   res.end();
+}
+
+/** Resolves once the client has taken what was written, or has gone away. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export function ledgerRoutes({ db, log }: ApiDeps) {
