@@ -81,12 +81,20 @@ export async function seedDemo(api: Api, stripe: FakeStripe): Promise<Demo> {
     );
   };
 
-  for (let i = 0; i < 3; i++) await convert(await refer(jane.code), 'rewarded');
+  const referred = {
+    jane: [await refer(jane.code), await refer(jane.code), await refer(jane.code)],
+    sam: await refer(sam.code),
+    ana: await refer(ana.code, 'ana+alt@example.com'),
+    omar: await refer(omar.code),
+  };
   await api.call('GET', `/r/${jane.code}`, { key: null, headers: { accept: 'application/json' } });
-  await convert(await refer(sam.code), 'rewarded');
   await refer(sam.code);
-  await convert(await refer(ana.code, 'ana+alt@example.com'), 'in_review');
-  await convert(await refer(omar.code), 'needs_attention');
+  await Promise.all([
+    ...referred.jane.map((referee) => convert(referee, 'rewarded')),
+    convert(referred.sam, 'rewarded'),
+    convert(referred.ana, 'in_review'),
+    convert(referred.omar, 'needs_attention'),
+  ]);
 
   const started = ok(await api.call('POST', '/v1/reconciliation/runs'), 'reconciliation');
   const runId = started.body.runId as string;
