@@ -5,6 +5,7 @@
 import Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
 import { knownStripeCustomers } from '../../db/reconciliation.ts';
+import { failureTypes, nonRetryable } from '../../domain/failures.ts';
 import type { ProviderObject, ProviderObjectKind } from '../../domain/reconciliation.ts';
 import { rateLimit } from './rate-limit.ts';
 
@@ -67,6 +68,10 @@ export function stripeCustomerBalanceSource(stripe: Stripe, db: Db, options: Str
         } catch (error) {
           // A customer deleted in Stripe holds nothing now; whatever the ledger paid there shows as missing.
           if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') continue;
+          // A key that may not read customers will not be allowed to on the next attempt either.
+          if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+            throw nonRetryable(failureTypes.stripeRefused, `Stripe refused to list balance transactions: ${error.message}`, { requestId: error.requestId });
+          }
           throw error;
         }
       }

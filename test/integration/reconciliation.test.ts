@@ -149,4 +149,26 @@ describe('reconciliation', () => {
     expect(byReward(second.findings)).toEqual(byReward(unrepaired));
     expect((await stack.call('GET', '/v1/reconciliation/runs/latest')).body).toEqual(second);
   });
+
+  it('fails a run that cannot read Stripe, says why, and tells ops through the metric', async () => {
+    stack.stripe.refuseListings({ status: 403, type: 'invalid_request_error', message: 'The provided key does not have access to customers' });
+    try {
+      const started = await stack.call('POST', '/v1/reconciliation/runs');
+      const run = await stack.eventually(
+        () => stack.call('GET', `/v1/reconciliation/runs/${started.body.runId}`),
+        (response) => response.body.status !== 'running',
+        60_000,
+      );
+      expect(run.body).toMatchObject({
+        status: 'failed',
+        error: 'Stripe refused to list balance transactions: The provided key does not have access to customers',
+        findings: [],
+      });
+      const metrics = (await stack.call('GET', '/metrics', { key: null })).body as string;
+      expect(metrics).toContain('reconciliation_last_run_failed 1');
+      expect(stack.worker.output).toMatch(new RegExp(`"level":50[^\\n]*"runId":"${started.body.runId}"[^\\n]*"msg":"reconciliation failed"`));
+    } finally {
+      stack.stripe.refuseListings(null);
+    }
+  });
 });

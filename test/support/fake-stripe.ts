@@ -65,6 +65,7 @@ export class FakeStripe {
   readonly requests: { method: string; path: string; idempotencyKey: string | null }[] = [];
   private readonly idempotent = new Map<string, StoredResponse | 'in_flight'>();
   private readonly faults: Fault[] = [];
+  private listingRefusal: { status: number; type: string; message: string } | null = null;
   private closeServer: (() => Promise<void>) | null = null;
   url = '';
 
@@ -135,6 +136,11 @@ export class FakeStripe {
     transaction.amount = amount;
   }
 
+  /** Listings of balance transactions answer with this error until told otherwise (null). */
+  refuseListings(error: { status: number; type: string; message: string } | null): void {
+    this.listingRefusal = error;
+  }
+
   /** The next balance transaction creations answer with this error instead. */
   failNextCreates(times: number, status: number, type: string, message: string): void {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'error', status, type, message });
@@ -186,6 +192,7 @@ export class FakeStripe {
   };
 
   private list(res: ServerResponse, customer: Customer, url: URL): void {
+    if (this.listingRefusal) return stripeError(res, this.listingRefusal.status, this.listingRefusal.type, this.listingRefusal.message);
     const limit = Number(url.searchParams.get('limit') ?? 10);
     const all = this.creditsFor(customer.id).slice().reverse();
     const after = url.searchParams.get('starting_after');
