@@ -1,5 +1,5 @@
 // A ledger of any size for the benches, written in a few set-based statements: rewards held, earned
-// and paid to participants over the past year, and optionally some rewards still held. Accounts are
+// and paid to participants over the past year. Accounts are
 // as the reward ledger keeps them: per participant, their payable and Stripe credits, and the
 // program's expense on their rewards. With the
 // ledger's triggers switched off for the session (a superuser's right), the entries and totals are
@@ -11,8 +11,6 @@ import type { Db } from '../db/connect.ts';
 export interface SeedSize {
   /** Rewards held, earned and paid: three transfers and six entries each. */
   paidRewards: number;
-  /** Rewards only held (one pending transfer each), for the posting benchmark. */
-  heldRewards: number;
   participants: number;
 }
 
@@ -36,7 +34,6 @@ export async function seedLedger(db: Db, size: SeedSize): Promise<void> {
       select 'acct_stripe_' || i, ${PROGRAM}, 'pt_' || i, 'stripe_credits', 'usd', 'credit' from generate_series(1, ${size.participants}) i`.execute(session);
 
     // Reward r goes to participant (r mod n) + 1; its steps are transfers 3r-2, 3r-1 and 3r, a year ago to now.
-    const rewards = size.paidRewards + size.heldRewards;
     await sql`
       insert into ledger_transfers (seq, id, idempotency_key, program_id, debit_account_id, credit_account_id, amount, currency, phase, pending_id,
         code, participant_id, referral_id, reward_id, created_at)
@@ -46,11 +43,10 @@ export async function seedLedger(db: Db, size: SeedSize): Promise<void> {
         case step when 3 then 'acct_stripe_' || p else 'acct_payable_' || p end,
         1000 + (r % 7) * 500, 'usd', (array['pending', 'post', 'single'])[step], case step when 2 then 'tr_' || r || '_1' end,
         (array['reward_earned', 'reward_earned', 'reward_fulfilled'])[step], 'pt_' || p, 'ref_' || r, 'rw_' || r,
-        now() - interval '365 days' + (r * interval '365 days' / ${rewards}) + step * interval '1 millisecond'
-      from generate_series(1, ${rewards}) r
+        now() - interval '365 days' + (r * interval '365 days' / ${size.paidRewards}) + step * interval '1 millisecond'
+      from generate_series(1, ${size.paidRewards}) r
       cross join lateral (select r % ${size.participants} + 1 as p) participant
-      cross join generate_series(1, 3) step
-      where r <= ${size.paidRewards} or step = 1`.execute(session);
+      cross join generate_series(1, 3) step`.execute(session);
     await sql`select setval(pg_get_serial_sequence('ledger_transfers', 'seq'), (select max(seq) from ledger_transfers))`.execute(session);
 
     await sql`

@@ -66,7 +66,7 @@ async function exportOnce(query: string) {
 try {
   await migrateToLatest(db);
   const started = performance.now();
-  await seedLedger(db, { paidRewards: Math.ceil(TRANSFERS / 3), heldRewards: 0, participants: 10_000 });
+  await seedLedger(db, { paidRewards: Math.ceil(TRANSFERS / 3), participants: 10_000 });
   process.stdout.write(`seeded ${TRANSFERS.toLocaleString('en-US')} transfers in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   // The tenth: from the cursor that leaves the last tenth of the journal.
   const { rows } = await sql<{

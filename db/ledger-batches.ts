@@ -1,7 +1,7 @@
 // Group commit for posts and voids. When many held rewards come due at once (a campaign's holding
 // periods ending together), each resolution alone would pay a round trip, a plan and a commit for a
-// few rows of work. Resolutions asked for while a batch is being written wait and go out together in
-// the next one: one statement, one commit. Alone, a resolution is written at once, as before.
+// few rows of work. Resolutions asked for while the batches being written are under way wait and go
+// out together in the next one: one statement, one commit. Alone, a resolution is written at once.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Transfer } from '../domain/ledger.ts';
@@ -22,6 +22,8 @@ interface Waiting {
 }
 
 const MAX_BATCH = 200;
+/** A few batches at once keep both the database's cores and its commits busy; more would only queue on its locks. */
+const BATCHES_AT_ONCE = Number(process.env.LEDGER_BATCHES_AT_ONCE ?? 4);
 
 /**
  * Writes the batch's resolutions in one transaction: their accounts locked in id order first (as
@@ -70,22 +72,26 @@ async function writeBatch(db: Db, batch: Waiting[]): Promise<void> {
 
 function batcher(db: Db): (request: Resolution) => Promise<Transfer> {
   const queue: Waiting[] = [];
-  let writing = false;
-  async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
+  let writing = 0;
+  function pump(): void {
+    while (queue.length > 0 && writing < BATCHES_AT_ONCE) {
       const batch = queue.splice(0, MAX_BATCH);
+      writing += 1;
       // Settled already, each, unless something unforeseen broke the batch itself.
-      await writeBatch(db, batch).catch((error: unknown) => {
-        for (const waiting of batch) waiting.reject(error);
-      });
+      void writeBatch(db, batch)
+        .catch((error: unknown) => {
+          for (const waiting of batch) waiting.reject(error);
+        })
+        .finally(() => {
+          writing -= 1;
+          pump();
+        });
     }
-    writing = false;
   }
   return (request) =>
     new Promise<Transfer>((resolve, reject) => {
       queue.push({ request, resolve, reject });
-      if (!writing) void drain();
+      pump();
     });
 }
 

@@ -16,6 +16,7 @@ const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   stripe_credits: 'credit',
 };
 
+/** The owner of the program's own accounts; its expense is kept per referrer, as "program:<participant id>". */
 export const PROGRAM_OWNER = 'program';
 
 export interface AccountRef {

@@ -1,27 +1,28 @@
 import { type Kysely, sql } from 'kysely';
 
 // The ledger's rules, enforced by Postgres itself rather than by the code that usually writes to it:
-//   - a transfer's currency (and program) is that of both its accounts: composite foreign keys;
+//   - a transfer moves money between two existing accounts of its own program and currency, and an
+//     account never changes its owner, kind or currency;
 //   - a post or void matches the pending transfer it resolves, and resolves it at most once (the
 //     unique pending_id from 0001, and a check before insert);
-//   - account totals change only as transfers are applied, by the trigger that applies them, and an
-//     account's identity (owner, kind, currency) never changes;
+//   - account totals change only as transfers are applied, by the trigger that applies them;
 //   - every transfer writes one entry per account with the account's totals after it, so any past
 //     balance is one index probe (ledger_entries_pkey: account, time).
 // A transfer's created_at is the moment it was applied, taken once both accounts are locked, so an
 // account's entries are in time order exactly as they were applied.
+//
+// The triggers that check and apply a transfer read both its accounts and the transfer it resolves
+// anyway; the foreign keys from 0001 would look each of them up a second time on every write, so they
+// give way to those checks (rows the checks rely on are never deleted: the guards below refuse it).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table ledger_accounts add constraint ledger_accounts_currency_format check (currency ~ '^[a-z]{3}$')`.execute(db);
-  await sql`alter table ledger_accounts add constraint ledger_accounts_id_program_currency unique (id, program_id, currency)`.execute(db);
   await sql`create index ledger_accounts_owner on ledger_accounts (owner)`.execute(db);
-  await sql`alter table ledger_transfers drop constraint ledger_transfers_debit_account_id_fkey`.execute(db);
-  await sql`alter table ledger_transfers drop constraint ledger_transfers_credit_account_id_fkey`.execute(db);
   await sql`
     alter table ledger_transfers
-      add constraint ledger_transfers_debit_account foreign key (debit_account_id, program_id, currency)
-        references ledger_accounts (id, program_id, currency),
-      add constraint ledger_transfers_credit_account foreign key (credit_account_id, program_id, currency)
-        references ledger_accounts (id, program_id, currency)`.execute(db);
+      drop constraint ledger_transfers_debit_account_id_fkey,
+      drop constraint ledger_transfers_credit_account_id_fkey,
+      drop constraint ledger_transfers_program_id_fkey,
+      drop constraint ledger_transfers_pending_id_fkey`.execute(db);
 
   await db.schema
     .createTable('ledger_entries')
@@ -64,7 +65,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         if pending.phase is distinct from 'pending' or pending.amount <> new.amount or pending.currency <> new.currency
           or pending.debit_account_id <> new.debit_account_id or pending.credit_account_id <> new.credit_account_id then
           raise exception 'a % must resolve a pending transfer with the same accounts, amount and currency', new.phase
-            using errcode = 'check_violation';
+            using errcode = 'foreign_key_violation';
         end if;
       end if;
       -- Both accounts locked in id order (as the application does too), so transfers on one account
@@ -88,14 +89,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           debits_posted = a.debits_posted + case when a.id = new.debit_account_id then posted_change else 0 end,
           credits_pending = a.credits_pending + case when a.id = new.credit_account_id then pending_change else 0 end,
           credits_posted = a.credits_posted + case when a.id = new.credit_account_id then posted_change else 0 end
-        where a.id in (new.debit_account_id, new.credit_account_id)
+        where a.id in (new.debit_account_id, new.credit_account_id) and a.program_id = new.program_id and a.currency = new.currency
         returning a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted
       )
       insert into ledger_entries (account_id, at, transfer_seq, debits_pending, debits_posted, credits_pending, credits_posted)
       select id, new.created_at, new.seq, debits_pending, debits_posted, credits_pending, credits_posted from changed;
       get diagnostics applied = row_count;
       if applied <> 2 then
-        raise exception 'transfer % must move money between two existing accounts', new.id using errcode = 'foreign_key_violation';
+        raise exception 'transfer % must move money between two existing accounts of its program and currency (%)', new.id, new.currency
+          using errcode = 'foreign_key_violation';
       end if;
       return null;
     end $$`.execute(db);
@@ -167,10 +169,10 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function ledger_entries_guard`.execute(db);
   await sql`
     alter table ledger_transfers
-      drop constraint ledger_transfers_debit_account,
-      drop constraint ledger_transfers_credit_account,
       add foreign key (debit_account_id) references ledger_accounts (id),
-      add foreign key (credit_account_id) references ledger_accounts (id)`.execute(db);
+      add foreign key (credit_account_id) references ledger_accounts (id),
+      add foreign key (program_id) references programs (id),
+      add foreign key (pending_id) references ledger_transfers (id)`.execute(db);
   await sql`drop index ledger_accounts_owner`.execute(db);
-  await sql`alter table ledger_accounts drop constraint ledger_accounts_id_program_currency, drop constraint ledger_accounts_currency_format`.execute(db);
+  await sql`alter table ledger_accounts drop constraint ledger_accounts_currency_format`.execute(db);
 }

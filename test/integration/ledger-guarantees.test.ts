@@ -84,11 +84,17 @@ describe('Postgres keeps the totals', () => {
 });
 
 describe('Postgres refuses a transfer that would unbalance the books', () => {
-  it('between accounts of different currencies, or in a currency other than its accounts', async () => {
+  it('between accounts of different currencies or programs, in a currency other than its accounts, or to no account', async () => {
     const usd = await openAccount('usd');
     const eur = await openAccount('eur');
-    await expect(insertTransfer({ debit: usd, credit: eur })).rejects.toThrow(/ledger_transfers_credit_account/);
-    await expect(insertTransfer({ debit: usd, credit: await openAccount('usd'), currency: 'eur' })).rejects.toThrow(/ledger_transfers_(debit|credit)_account/);
+    const refused = /must move money between two existing accounts of its program and currency/;
+    await expect(insertTransfer({ debit: usd, credit: eur })).rejects.toThrow(refused);
+    await expect(insertTransfer({ debit: usd, credit: await openAccount('usd'), currency: 'eur' })).rejects.toThrow(refused);
+    await expect(insertTransfer({ debit: usd, credit: 'acct_nowhere' })).rejects.toThrow(refused);
+    const elsewhere = await seedProgram(db, 'elsewhere');
+    await sql`insert into ledger_accounts (id, program_id, owner, kind, currency, normal_balance)
+      values ('acct_elsewhere', ${elsewhere}, 'someone', 'rewards_payable', 'usd', 'credit')`.execute(db);
+    await expect(insertTransfer({ debit: usd, credit: 'acct_elsewhere' })).rejects.toThrow(refused);
   });
 
   it('that changes an account from one currency to another after the fact', async () => {
@@ -99,6 +105,9 @@ describe('Postgres refuses a transfer that would unbalance the books', () => {
   it('that resolves a pending transfer twice, or with another amount or accounts', async () => {
     const [a, b, c] = [await openAccount(), await openAccount(), await openAccount()];
     const pending = await insertTransfer({ debit: a, credit: b, amount: 700, phase: 'pending' });
+    await expect(insertTransfer({ debit: a, credit: b, amount: 700, phase: 'post', pendingId: 'tr_nothing' })).rejects.toThrow(
+      /same accounts, amount and currency/,
+    );
     await expect(insertTransfer({ debit: a, credit: b, amount: 699, phase: 'post', pendingId: pending })).rejects.toThrow(/same accounts, amount and currency/);
     await expect(insertTransfer({ debit: a, credit: c, amount: 700, phase: 'post', pendingId: pending })).rejects.toThrow(/same accounts, amount and currency/);
     await insertTransfer({ debit: a, credit: b, amount: 700, phase: 'post', pendingId: pending });
