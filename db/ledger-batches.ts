@@ -23,7 +23,7 @@ interface Waiting {
 
 const MAX_BATCH = 200;
 /** A few batches at once keep both the database's cores and its commits busy; more would only queue on its locks. */
-const BATCHES_AT_ONCE = Number(process.env.LEDGER_BATCHES_AT_ONCE ?? 4);
+const BATCHES_AT_ONCE = 4;
 
 /**
  * Writes the batch's resolutions in one transaction: their accounts locked in id order first (as
