@@ -192,7 +192,10 @@ export class FakeStripe {
   };
 
   private list(res: ServerResponse, customer: Customer, url: URL): void {
-    if (this.listingRefusal) return stripeError(res, this.listingRefusal.status, this.listingRefusal.type, this.listingRefusal.message);
+    if (this.listingRefusal) {
+      stripeError(res, this.listingRefusal.status, this.listingRefusal.type, this.listingRefusal.message);
+      return;
+    }
     const limit = Number(url.searchParams.get('limit') ?? 10);
     const all = this.creditsFor(customer.id).slice().reverse();
     const after = url.searchParams.get('starting_after');
