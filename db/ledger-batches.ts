@@ -27,7 +27,7 @@ const BATCHES_AT_ONCE = 4;
 
 /**
  * Writes the batch's resolutions in one transaction: their accounts locked in id order first (as
- * every ledger write locks them, so batches from several processes cannot deadlock), then one
+ * every ledger write locks them, so batches at once, here or in other processes, cannot deadlock), then one
  * INSERT … SELECT of every resolution from its pending transfer. Any that did not go in (a repeat,
  * a pending transfer resolved already) take the one-at-a-time path, which answers them exactly.
  */

@@ -59,6 +59,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function ledger_transfers_check() returns trigger language plpgsql as $$
     declare
       pending ledger_transfers;
+      found integer;
     begin
       if new.phase in ('post', 'void') then
         select * into pending from ledger_transfers where id = new.pending_id;
@@ -68,9 +69,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
             using errcode = 'foreign_key_violation';
         end if;
       end if;
-      -- Both accounts locked in id order (as the application does too), so transfers on one account
-      -- are applied one at a time and the time taken now orders them.
-      perform 1 from ledger_accounts where id in (new.debit_account_id, new.credit_account_id) order by id for update;
+      -- Both accounts, of the transfer's own program and currency, locked in id order (as the
+      -- application does too): transfers on one account are applied one at a time, in the order of
+      -- the time taken now.
+      select count(*) into found from (
+        select 1 from ledger_accounts
+        where id in (new.debit_account_id, new.credit_account_id) and program_id = new.program_id and currency = new.currency
+        order by id for update
+      ) locked;
+      if found <> 2 then
+        raise exception 'transfer % must move money between two existing accounts of its program and currency (%)', new.id, new.currency
+          using errcode = 'foreign_key_violation';
+      end if;
       new.created_at := clock_timestamp();
       return new;
     end $$`.execute(db);
@@ -89,15 +99,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           debits_posted = a.debits_posted + case when a.id = new.debit_account_id then posted_change else 0 end,
           credits_pending = a.credits_pending + case when a.id = new.credit_account_id then pending_change else 0 end,
           credits_posted = a.credits_posted + case when a.id = new.credit_account_id then posted_change else 0 end
-        where a.id in (new.debit_account_id, new.credit_account_id) and a.program_id = new.program_id and a.currency = new.currency
+        where a.id in (new.debit_account_id, new.credit_account_id)
         returning a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted
       )
       insert into ledger_entries (account_id, at, transfer_seq, debits_pending, debits_posted, credits_pending, credits_posted)
       select id, new.created_at, new.seq, debits_pending, debits_posted, credits_pending, credits_posted from changed;
+      -- The check before insert found both accounts; this is the last word that both moved.
       get diagnostics applied = row_count;
       if applied <> 2 then
-        raise exception 'transfer % must move money between two existing accounts of its program and currency (%)', new.id, new.currency
-          using errcode = 'foreign_key_violation';
+        raise exception 'transfer % was applied to % accounts instead of two', new.id, applied;
       end if;
       return null;
     end $$`.execute(db);
@@ -134,11 +144,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function ledger_entries_guard() returns trigger language plpgsql as $$
     begin
       if tg_op = 'INSERT' and pg_trigger_depth() >= 2 then
-        return new;
+        return null;
       end if;
       raise exception 'ledger entries are written only by the transfers they record, and never changed' using errcode = 'restrict_violation';
     end $$`.execute(db);
-  await sql`create trigger ledger_entries_guard before insert or update or delete on ledger_entries for each row execute function ledger_entries_guard()`.execute(
+  await sql`create trigger ledger_entries_guard before insert or update or delete on ledger_entries for each statement execute function ledger_entries_guard()`.execute(
     db,
   );
 

@@ -60,6 +60,16 @@ describe('Postgres keeps the totals', () => {
     expect(entries.rows.map((row) => row.account_id).sort()).toEqual([expense, payable].sort());
   });
 
+  it('applies many transfers written in one statement in their order, each entry with the balance after it', async () => {
+    const [a, b] = [await openAccount('usd', 'debit'), await openAccount()];
+    await sql`insert into ledger_transfers (id, idempotency_key, program_id, debit_account_id, credit_account_id, amount, currency, phase, code)
+      select 'tr_many_' || i, 'many/' || i, ${programId}, ${a}, ${b}, i * 10, 'usd', 'single', 'reward_earned' from generate_series(1, 5) i`.execute(db);
+    const { rows } = await sql<{ credits_posted: string }>`
+      select credits_posted::text from ledger_entries where account_id = ${b} order by at, transfer_seq`.execute(db);
+    expect(rows.map((row) => row.credits_posted)).toEqual(['10', '30', '60', '100', '150']);
+    expect((await listBalances(db, { programId })).find((balance) => balance.accountId === b)).toMatchObject({ posted: 150 });
+  });
+
   it('refuses totals changed, or an account opened with money in it, other than through a transfer', async () => {
     const account = await openAccount();
     await expect(sql`update ledger_accounts set credits_posted = 100 where id = ${account}`.execute(db)).rejects.toThrow(
