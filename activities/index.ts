@@ -1,55 +1,54 @@
 // The referral workflow's side effects. Every activity is safe to run more than once: ledger writes
-// carry idempotency keys, Stripe calls carry idempotency keys and a look-up, HubSpot calls are upserts.
+// carry idempotency keys, Stripe calls carry idempotency keys and a look-up, and CRM changes are
+// recorded for the CRM sync (activities/crm.ts), which upserts absolute values.
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import { earnMilestoneBonus, type MilestoneBonus } from '../db/milestones.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
-import { assessReferral, type FraudAssessment, type FraudThresholds } from '../domain/fraud.ts';
 import type { ReferralView } from '../domain/referral.ts';
-import { referralLink } from '../domain/referral-link.ts';
-import type { Crm } from './crm.ts';
-import type { Fulfilment, RewardProvider } from './reward-provider.ts';
+import type { Milestone, ReferrerReward } from '../domain/reward.ts';
+import { type CrmQueue, createCrmEnqueue } from './crm.ts';
+import { createFraudActivities } from './fraud.ts';
+import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
+import { createViralLoopActivities } from './viral-loop.ts';
+import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
 
 export interface ActivityDeps {
   db: Db;
   rewards: RewardProvider;
-  crm: Crm | null;
+  /** Where CRM changes are sent for the CRM sync to pass on to HubSpot; null without HubSpot. */
+  crm: CrmQueue | null;
+  webhooks: WebhookPublishing;
   publicBaseUrl: string;
   log: Logger;
+  /** The country of an IP address, for the fraud check's geo_mismatch rule. */
+  countryOf: (ip: string) => string | null;
 }
 
-export interface FraudCheckInput {
-  referralId: string;
-  referrerId: string;
-  referee: { externalId: string; email: string; stripeCustomerId?: string | undefined };
-  thresholds: FraudThresholds;
-}
+export type { RewardLimit };
 
 export interface RewardReservation {
   outcome: 'reserved' | 'capped';
 }
 
 export interface PayoutInput extends RewardEntry {
+  /** What the reward pays in; referrals from before there were several kinds pay account credits. */
+  kind?: ReferrerReward['kind'] | undefined;
   description: string;
   searchFrom: string;
 }
 
 export interface ReversalInput extends PayoutInput {
-  /** Where the reward was paid; null to look where the referrer's current Stripe customer id points. */
+  /** Where the reward was paid; null to look where the referrer's current Stripe ids point. */
   destination: string | null;
 }
 
-export interface CrmSyncInput {
-  referralId: string;
-  programId: string;
-  status: string;
-  code: string;
-  referrerId: string;
-  refereeEmail: string;
-}
+/** The referee's coupon, issued at attribution. */
+export type RefereeCouponInput = Omit<CouponRequest, 'firstPurchaseOnly' | 'description'>;
 
 export interface ProjectionInput {
   view: ReferralView;
@@ -87,21 +86,21 @@ export function createActivities(deps: ActivityDeps) {
     return row;
   }
 
+  /** The payout as the provider needs it, with the referrer's Stripe ids as they are now. */
+  async function payoutOf({ kind, ...input }: PayoutInput): Promise<Payout> {
+    const referrer = await participant(input.participantId);
+    return { ...input, kind: kind ?? 'account_credit', stripeCustomerId: referrer.stripeCustomerId, stripeAccountId: referrer.stripeAccountId };
+  }
+
   return {
+    ...createEventPublisher(deps),
+    ...createViralLoopActivities(deps),
+    ...createFraudActivities({ db, countryOf: deps.countryOf }),
+    ...createCrmEnqueue(deps),
+
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
     async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
       await saveReferralProjection(db, view, revision);
-    },
-
-    async checkFraud(input: FraudCheckInput): Promise<FraudAssessment> {
-      const referrer = await participant(input.referrerId);
-      return assessReferral(
-        {
-          referrer: { externalId: referrer.externalId, email: referrer.email, stripeCustomerId: referrer.stripeCustomerId },
-          referee: { externalId: input.referee.externalId, email: input.referee.email, stripeCustomerId: input.referee.stripeCustomerId ?? null },
-        },
-        input.thresholds,
-      );
     },
 
     async reserveReward(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
@@ -117,10 +116,17 @@ export function createActivities(deps: ActivityDeps) {
       await ledgerWrite(() => postReward(db, rewardId));
     },
 
-    /** Pays an earned reward out; the referrer's Stripe customer id is read now, so ops can fix it and retry. */
+    /** The milestone bonus an earned reward reaches (held and earned under the referrer's limit), or null. */
+    async earnMilestoneBonus(input: { reward: RewardEntry; milestones: Milestone[]; limit: RewardLimit }): Promise<MilestoneBonus | null> {
+      return ledgerWrite(() => earnMilestoneBonus(db, input.reward, input.milestones, input.limit));
+    },
+
+    /** Pays an earned reward out; the referrer's Stripe ids are read now, so ops can fix them and retry. */
     async fulfilReward(input: PayoutInput): Promise<Fulfilment> {
-      const referrer = await participant(input.participantId);
-      const fulfilment = await heartbeating(() => ledgerWrite(() => deps.rewards.fulfil({ ...input, stripeCustomerId: referrer.stripeCustomerId })));
+      const fulfilment = await heartbeating(async () => {
+        const payout = await payoutOf(input);
+        return ledgerWrite(() => deps.rewards.fulfil(payout));
+      });
       deps.log.info(
         { rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef: fulfilment.providerRef },
         'reward fulfilled',
@@ -129,25 +135,23 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async reverseReward({ destination, ...input }: ReversalInput): Promise<string> {
-      const stripeCustomerId = destination ?? (await participant(input.participantId)).stripeCustomerId;
-      const providerRef = await heartbeating(() => ledgerWrite(() => deps.rewards.reverse({ ...input, stripeCustomerId })));
+      const providerRef = await heartbeating(async () => {
+        const payout = await payoutOf(input);
+        // Taken back from where it went: a connected account for cash, a customer for the rest.
+        const paidTo = destination === null ? {} : payout.kind === 'cash' ? { stripeAccountId: destination } : { stripeCustomerId: destination };
+        return ledgerWrite(() => deps.rewards.reverse({ ...payout, ...paidTo }));
+      });
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name, providerRef }, 'reward reversed');
       return providerRef;
     },
 
-    async syncCrm(input: CrmSyncInput): Promise<void> {
-      if (!deps.crm) return;
-      const referrer = await participant(input.referrerId);
-      await deps.crm.upsertContacts([
-        {
-          email: input.refereeEmail,
-          properties: { referral_id: input.referralId, referral_program: input.programId, referral_status: input.status, referred_by_code: input.code },
-        },
-        {
-          email: referrer.email,
-          properties: { referral_code: referrer.code, referral_link: referralLink(deps.publicBaseUrl, referrer.code) },
-        },
-      ]);
+    /** Issues the referee's coupon with its promotion code; a retry finds the one already issued. */
+    async issueRefereeCoupon(input: RefereeCouponInput): Promise<IssuedCoupon> {
+      const issued = await heartbeating(() =>
+        deps.rewards.issueCoupon({ ...input, firstPurchaseOnly: true, description: `Referral offer (${input.programId})` }),
+      );
+      deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name }, 'referee coupon issued');
+      return issued;
     },
   };
 }

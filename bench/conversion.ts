@@ -11,10 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import type { ProgramInput } from '../domain/program.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
-import { connectTemporal, connectWorker, createWorker, openDatabase, startApi } from '../runtime/composition-root.ts';
+import { connectTemporal, connectWorker, createWorker, dataConverter, openDatabase, startApi } from '../runtime/composition-root.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { generatePayloadKey } from '../runtime/payload-keys.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
@@ -60,13 +62,16 @@ const config = loadConfig({
   ADMIN_API_KEY: adminKey,
   STRIPE_SECRET_KEY: 'sk_test_bench',
   STRIPE_API_BASE: stripe.url,
+  PAYLOAD_KEYS: generatePayloadKey('bench'),
 });
 const db = await openDatabase(postgres.url, log);
 const temporal = await connectTemporal(config);
 const nativeConnection = await connectWorker(config);
 const referralWorker = await createWorker({ config, db, log, temporal, connection: nativeConnection });
+// The baselines pay for encryption too, as the referral's signals do.
 const baselineWorker = await Worker.create({
   connection: nativeConnection,
+  dataConverter: dataConverter(config),
   taskQueue: 'bench-baseline',
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
 });
@@ -83,7 +88,14 @@ const api = async (method: string, route: string, body?: unknown) => {
 };
 
 try {
-  await api('PUT', '/v1/programs/bench', programInput({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', limits: { maxRewardsPerReferrer: null, period: null } }));
+  // One referrer whose referees all convert the moment they sign up: the velocity and fast-conversion
+  // rules would rightly send them to review, so they are off for this measurement of the engine.
+  const fraud = { rules: { referrer_velocity: { weight: 0 }, fast_conversion: { weight: 0 } } } as ProgramInput['fraud'];
+  await api(
+    'PUT',
+    '/v1/programs/bench',
+    programInput({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', limits: { maxRewardsPerReferrer: null, period: null }, fraud }),
+  );
   const referrer = await api('POST', '/v1/programs/bench/participants', {
     externalId: 'referrer',
     email: 'referrer@example.com',

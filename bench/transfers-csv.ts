@@ -31,7 +31,21 @@ const adminApiKey = 'csv-bench-admin-key-of-sufficient-length';
 // The export needs no Temporal; a lazy connection never dials.
 const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
 const server = createServer(
-  createApp({ db, temporal, taskQueue: 'csv-bench', publicBaseUrl: `http://127.0.0.1:${apiPort}`, adminApiKey, log: createLogger('warn', 'csv-bench') }),
+  createApp({
+    db,
+    temporal,
+    taskQueue: 'csv-bench',
+    publicBaseUrl: `http://127.0.0.1:${apiPort}`,
+    adminApiKey,
+    log: createLogger('warn', 'csv-bench'),
+    stripeWebhookSecret: null,
+    webhooks: { policy: { timeoutMs: 1000, initialIntervalMs: 1000, maximumIntervalMs: 1000, retryForMs: 1000 }, allowPrivateUrls: false },
+    payloadCodec: null,
+    codecCorsOrigins: [],
+    // One client reading as fast as it can: no limit to measure against.
+    rateLimits: { apiKey: null, link: null, authFailures: null },
+    corsOrigins: [],
+  }),
 );
 server.listen(apiPort, '127.0.0.1');
 await once(server, 'listening');

@@ -4,8 +4,17 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as lateEvents from './migrations/0002-late-events.ts';
 import * as payoutAttempts from './migrations/0003-payout-attempts.ts';
-import * as ledgerEntries from './migrations/0015-ledger-entries.ts';
-import * as finance from './migrations/0016-finance.ts';
+import * as clickClaims from './migrations/0010-click-claims.ts';
+import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
+import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
+import * as webhooksOut from './migrations/0013-webhooks-out.ts';
+import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
+import * as rateLimits from './migrations/0030-rate-limits.ts';
+import * as programsWithinInputRules from './migrations/0031-programs-within-input-rules.ts';
+import * as crmSync from './migrations/0032-crm-sync.ts';
+import * as ledgerEntries from './migrations/0033-ledger-entries.ts';
+import * as finance from './migrations/0034-finance.ts';
+import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -19,7 +28,7 @@ export interface DbOptions {
 export function connectDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   pool.on('error', options.onIdleError ?? (() => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queryValueGuard] });
 }
 
 /** One round trip, for readiness checks. */
@@ -31,8 +40,16 @@ const migrations = {
   '0001-initial': initial,
   '0002-late-events': lateEvents,
   '0003-payout-attempts': payoutAttempts,
-  '0015-ledger-entries': ledgerEntries,
-  '0016-finance': finance,
+  '0010-click-claims': clickClaims,
+  '0011-program-app-schemes': programAppSchemes,
+  '0012-viral-and-stripe-in': viralAndStripeIn,
+  '0013-webhooks-out': webhooksOut,
+  '0020-fraud-sightings': fraudSightings,
+  '0030-rate-limits': rateLimits,
+  '0031-programs-within-input-rules': programsWithinInputRules,
+  '0032-crm-sync': crmSync,
+  '0033-ledger-entries': ledgerEntries,
+  '0034-finance': finance,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

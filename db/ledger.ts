@@ -14,6 +14,8 @@ const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   rewards_expense: 'debit',
   rewards_payable: 'credit',
   stripe_credits: 'credit',
+  stripe_transfers: 'credit',
+  stripe_coupons: 'credit',
 };
 
 /** The owner of the program's own accounts; its expense is kept per referrer, as "program:<participant id>". */
@@ -96,6 +98,12 @@ export async function ensureAccounts(db: Trx | Db, programId: string, currency: 
   const opened = match(await find());
   if (opened.some((row) => row === undefined)) throw new LedgerConflictError(`accounts for ${programId}/${currency} could not be opened`);
   return opened as LedgerAccountRow[];
+}
+
+/** Which account an id names: its owner and kind. */
+export async function accountRefOf(db: Trx | Db, accountId: string): Promise<AccountRef> {
+  const row = await db.selectFrom('ledger_accounts').select(['owner', 'kind']).where('id', '=', accountId).executeTakeFirstOrThrow();
+  return { owner: row.owner, kind: row.kind };
 }
 
 async function findTransfer(db: Trx | Db, key: string): Promise<LedgerTransferRow | undefined> {

@@ -11,9 +11,11 @@ export class CodeTakenError extends Error {
   override name = 'CodeTakenError';
 }
 
-export type NewParticipant = Enrolment & { programId: string };
+export type NewParticipant = Enrolment & { programId: string; referredBy?: string | undefined };
 
-function toParticipant(row: ParticipantRow): Participant {
+type ParticipantWithReferrer = ParticipantRow & { referrer_external_id: string | null; referrer_code: string | null };
+
+function toParticipant(row: ParticipantWithReferrer): Participant {
   return {
     participantId: row.id,
     programId: row.program_id,
@@ -23,9 +25,22 @@ function toParticipant(row: ParticipantRow): Participant {
     stripeCustomerId: row.stripe_customer_id,
     stripeAccountId: row.stripe_account_id,
     code: row.code,
+    referredBy:
+      row.referred_by && row.referrer_external_id && row.referrer_code
+        ? { participantId: row.referred_by, externalId: row.referrer_external_id, code: row.referrer_code }
+        : null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/** Participants with the external id and code of whoever referred them. */
+function participantsWithReferrer(db: Db) {
+  return db
+    .selectFrom('participants as p')
+    .leftJoin('participants as r', 'r.id', 'p.referred_by')
+    .selectAll('p')
+    .select(['r.external_id as referrer_external_id', 'r.code as referrer_code']);
 }
 
 function violated(error: unknown, constraint: string): boolean {
@@ -34,17 +49,17 @@ function violated(error: unknown, constraint: string): boolean {
 }
 
 export async function findParticipant(db: Db, programId: string, externalId: string): Promise<Participant | null> {
-  const row = await db.selectFrom('participants').selectAll().where('program_id', '=', programId).where('external_id', '=', externalId).executeTakeFirst();
+  const row = await participantsWithReferrer(db).where('p.program_id', '=', programId).where('p.external_id', '=', externalId).executeTakeFirst();
   return row ? toParticipant(row) : null;
 }
 
 export async function findParticipantById(db: Db, participantId: string): Promise<Participant | null> {
-  const row = await db.selectFrom('participants').selectAll().where('id', '=', participantId).executeTakeFirst();
+  const row = await participantsWithReferrer(db).where('p.id', '=', participantId).executeTakeFirst();
   return row ? toParticipant(row) : null;
 }
 
 export async function findParticipantByCode(db: Db, code: string): Promise<Participant | null> {
-  const row = await db.selectFrom('participants').selectAll().where('code', '=', normalizeCode(code)).executeTakeFirst();
+  const row = await participantsWithReferrer(db).where('p.code', '=', normalizeCode(code)).executeTakeFirst();
   return row ? toParticipant(row) : null;
 }
 
@@ -76,10 +91,11 @@ export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{
           stripe_customer_id: input.stripeCustomerId ?? null,
           stripe_account_id: input.stripeAccountId ?? null,
           code,
+          referred_by: input.referredBy ?? null,
         })
-        .returningAll()
+        .returning('id')
         .executeTakeFirstOrThrow();
-      return { participant: toParticipant(row), created: true };
+      return { participant: await participantById(db, row.id), created: true };
     } catch (error) {
       if (violated(error, 'participants_program_external_id')) {
         const winner = await findParticipant(db, input.programId, input.externalId);
@@ -104,9 +120,31 @@ export async function updateParticipant(db: Db, programId: string, externalId: s
     .set({ ...set, updated_at: new Date() })
     .where('program_id', '=', programId)
     .where('external_id', '=', externalId)
-    .returningAll()
+    .returning('id')
     .executeTakeFirst();
-  return row ? toParticipant(row) : null;
+  return row ? participantById(db, row.id) : null;
+}
+
+async function participantById(db: Db, participantId: string): Promise<Participant> {
+  const participant = await findParticipantById(db, participantId);
+  if (!participant) throw new Error(`participant ${participantId} vanished while being written`);
+  return participant;
+}
+
+/**
+ * The viral loop: a referee becomes a participant with a code of their own, remembering who referred
+ * them. A referee who is a participant already keeps their code; their referrer is recorded if none was.
+ */
+export async function enrolReferee(db: Db, referee: NewParticipant & { referredBy: string }): Promise<{ participant: Participant; created: boolean }> {
+  const enrolled = await enrolParticipant(db, referee);
+  if (enrolled.created || enrolled.participant.referredBy !== null || enrolled.participant.participantId === referee.referredBy) return enrolled;
+  await db
+    .updateTable('participants')
+    .set({ referred_by: referee.referredBy, updated_at: new Date() })
+    .where('id', '=', enrolled.participant.participantId)
+    .where('referred_by', 'is', null)
+    .execute();
+  return { participant: await participantById(db, enrolled.participant.participantId), created: false };
 }
 
 /** Clicks on the participant's link, referrals attributed to them, those that converted, and rewards issued. */

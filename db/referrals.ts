@@ -1,6 +1,7 @@
 // The referral projection: each workflow writes its referral's view here, for lists, counts and reads
 // after Temporal's retention has dropped the workflow.
-import { type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
+import { sql } from 'kysely';
+import { type ReferralMade, type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
 import type { Db } from './connect.ts';
 
 /** Writes the referral's view, unless a later revision got there first (activities may land out of order). */
@@ -41,13 +42,16 @@ export interface ReferralFilter {
   after?: { createdAt: string; id: string } | undefined;
 }
 
-/** Newest first, in pages. */
+/** Newest first, in pages; the review queue (in_review) oldest first, so the longest waiting are worked first. */
 export async function listReferralViews(db: Db, filter: ReferralFilter): Promise<{ views: ReferralView[]; last: { createdAt: string; id: string } | null }> {
+  const oldestFirst = filter.status === 'in_review';
+  const direction = oldestFirst ? 'asc' : 'desc';
+  const beyond = oldestFirst ? '>' : '<';
   let query = db
     .selectFrom('referrals')
     .select(['id', 'created_at', 'view'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('created_at', direction)
+    .orderBy('id', direction)
     .limit(filter.limit + 1);
   if (filter.programId) query = query.where('program_id', '=', filter.programId);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -55,7 +59,7 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
   const after = filter.after;
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb('created_at', '<', new Date(after.createdAt)), eb.and([eb('created_at', '=', new Date(after.createdAt)), eb('id', '<', after.id)])]),
+      eb.or([eb('created_at', beyond, new Date(after.createdAt)), eb.and([eb('created_at', '=', new Date(after.createdAt)), eb('id', beyond, after.id)])]),
     );
   }
   const rows = await query.execute();
@@ -65,4 +69,17 @@ export async function listReferralViews(db: Db, filter: ReferralFilter): Promise
     views: page.map((row) => referralViewSchema.parse(row.view)),
     last: lastRow ? { createdAt: lastRow.created_at.toISOString(), id: lastRow.id } : null,
   };
+}
+
+/** The latest referrals a participant made, newest first. */
+export async function referralsMadeBy(db: Db, referrerId: string, limit: number): Promise<ReferralMade[]> {
+  const rows = await db
+    .selectFrom('referrals')
+    .select(['id', 'status', 'created_at', sql<string>`view ->> 'refereeExternalId'`.as('referee_external_id')])
+    .where('referrer_id', '=', referrerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ referralId: row.id, refereeExternalId: row.referee_external_id, status: row.status, createdAt: row.created_at.toISOString() }));
 }

@@ -1,15 +1,17 @@
 // How a referrer reward moves through the ledger:
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
-//   fulfilled      rewards_payable  -> stripe_credits[participant]     when Stripe has credited the customer
-//   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
-// The payable and Stripe credit accounts are the participant's, so their statement shows every step.
+//   fulfilled      rewards_payable  -> stripe_credits, stripe_transfers or stripe_coupons [participant]
+//                  when Stripe has paid it: a customer balance credit, a Connect transfer, a coupon
+//   reversed       the account it was paid through, or rewards_payable -> rewards_expense, when a
+//                  refund claws it back
+// The payable and paid-through accounts are the participant's, so their statement shows every step.
 // The program's expense is kept per participant too (owner "program:<participant>"): a reward then
 // touches one referrer's accounts only, so rewards of different referrers never queue on one row,
 // and the program's expense is the sum of its expense accounts.
 import { sql, type Transaction } from 'kysely';
-import type { Transfer } from '../domain/ledger.ts';
+import type { PaidThrough, Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
-import { type AccountRef, applyTransfer, ensureAccounts, findTransferByKey, LedgerConflictError, lockAccounts, PROGRAM_OWNER } from './ledger.ts';
+import { type AccountRef, accountRefOf, applyTransfer, ensureAccounts, findTransferByKey, LedgerConflictError, lockAccounts, PROGRAM_OWNER } from './ledger.ts';
 import { resolveInBatch } from './ledger-batches.ts';
 import type { Database } from './schema.ts';
 
@@ -30,7 +32,6 @@ export interface RewardLimit {
 export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
 
 const expense = (participantId: string): AccountRef => ({ owner: `${PROGRAM_OWNER}:${participantId}`, kind: 'rewards_expense' });
-const stripeCredits = (participantId: string): AccountRef => ({ owner: participantId, kind: 'stripe_credits' });
 const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
 
 export const rewardKeys = (rewardId: string) => ({
@@ -133,13 +134,17 @@ export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
   return resolveInBatch(db, { key: keys.post, pendingKey: keys.earn, outcome: 'post' });
 }
 
-/** Moves the earned reward out of what the program owes the participant, once Stripe has credited them. */
-export async function recordStripeFulfilment(db: Db, reward: RewardEntry): Promise<Transfer> {
+/**
+ * Moves the earned reward out of what the program owes the participant, once Stripe has paid it: as a
+ * customer balance credit (the default), a Connect transfer, or a coupon. The account it goes to is
+ * the participant's own, so their statement shows it.
+ */
+export async function recordStripeFulfilment(db: Db, reward: RewardEntry, paidThrough: PaidThrough = 'stripe_credits'): Promise<Transfer> {
   return applyTransfer(db, {
     key: rewardKeys(reward.rewardId).fulfil,
     ...entryFields(reward),
     debit: payable(reward.participantId),
-    credit: stripeCredits(reward.participantId),
+    credit: { owner: reward.participantId, kind: paidThrough },
     code: 'reward_fulfilled',
   });
 }
@@ -149,7 +154,8 @@ export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transf
   const keys = rewardKeys(reward.rewardId);
   return db.transaction().execute(async (trx) => {
     const fulfilled = await findTransferByKey(trx, keys.fulfil);
-    const from = fulfilled ? stripeCredits(reward.participantId) : payable(reward.participantId);
+    // Back from wherever it was paid through; an unpaid reward is taken off what the participant is owed.
+    const from = fulfilled ? await accountRefOf(trx, fulfilled.creditAccountId) : payable(reward.participantId);
     return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense(reward.participantId), code: 'reward_reversed' });
   });
 }

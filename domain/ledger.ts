@@ -2,8 +2,10 @@
 // a participant's statement, and a program's totals.
 import { z } from 'zod';
 
-export const accountKinds = ['rewards_expense', 'rewards_payable', 'stripe_credits'] as const;
+export const accountKinds = ['rewards_expense', 'rewards_payable', 'stripe_credits', 'stripe_transfers', 'stripe_coupons'] as const;
 export type AccountKind = (typeof accountKinds)[number];
+/** Where a reward paid through Stripe went: customer balance credits, Connect transfers, or coupons. */
+export type PaidThrough = Extract<AccountKind, 'stripe_credits' | 'stripe_transfers' | 'stripe_coupons'>;
 
 export const transferPhases = ['single', 'pending', 'post', 'void'] as const;
 export type TransferPhase = (typeof transferPhases)[number];

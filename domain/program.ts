@@ -1,42 +1,65 @@
 // A referral program: the terms a referral runs under. Validated here, stored with a version,
 // and handed to each referral workflow as a snapshot so later edits leave running referrals alone.
 import { z } from 'zod';
-import { checkDuration } from './duration.ts';
+import { durationSchema } from './duration-schema.ts';
+import { fraudTermsSchema } from './fraud/config.ts';
 import { amountSchema, currencySchema } from './money.ts';
-import { refereeRewardSchema, referrerRewardSchema } from './reward.ts';
+import { milestonesSchema, refereeRewardSchema, referrerRewardSchema } from './reward.ts';
+import { addSemanticIssue } from './semantic-issue.ts';
+import { textSchema } from './text.ts';
+import { APP_SCHEME_PATTERN, appUrlSchema, httpsUrlSchema, schemeOf, webUrlSchema } from './urls.ts';
 
 export const programIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1-64 lowercase letters, digits, "-" or "_"');
-
-export const durationSchema = z.string().superRefine((text, ctx) => {
-  const checked = checkDuration(text);
-  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
-});
 
 const hostSchema = z
   .string()
   .regex(
-    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/,
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/,
     'expected a lowercase host name, e.g. "acme.example"',
   );
 
-const webUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const appSchemeSchema = z
+  .string()
+  .regex(APP_SCHEME_PATTERN, 'expected a URL scheme without ":", e.g. "acme"; http, https, javascript, data, file and the like are never allowed');
 
 const landingSchema = z
   .strictObject({
     url: webUrlSchema,
     allowedRedirectHosts: z.array(hostSchema).min(1),
-    headline: z.string().min(1).max(200).nullable().default(null),
-    iosAppUrl: z.url().nullable().default(null),
-    androidAppUrl: z.url().nullable().default(null),
+    headline: textSchema({ max: 200 })
+      .nullable()
+      .default(null)
+      .describe('Browsers get a personalised landing page when set; "{{referrerFirstName}}" is replaced with the referrer\'s first name'),
+    body: textSchema({ max: 1000, multiline: true })
+      .nullable()
+      .default(null)
+      .describe('Text under the offer on the landing page; blank lines start paragraphs'),
+    imageUrl: httpsUrlSchema.nullable().default(null).describe('An image at the top of the landing page and in link previews'),
+    template: z.enum(['card', 'banner']).default('card').describe('"card": the image above the text in a card; "banner": the image across the top of the page'),
+    iosAppUrl: appUrlSchema.nullable().default(null).describe('Where iPhones go: an https universal link, or a URL in one of "appSchemes"'),
+    androidAppUrl: appUrlSchema.nullable().default(null).describe('Where Android phones go: an https App Link, or a URL in one of "appSchemes"'),
+    appSchemes: z.array(appSchemeSchema).max(10).default([]).describe('Custom URL schemes the app URLs may use, e.g. ["acme"] for "acme://signup"'),
+    claimWindow: durationSchema.default('PT2H').describe('How long after a click an app opened for the first time may claim it (deferred deep linking)'),
   })
   .superRefine((landing, ctx) => {
-    if (!URL.canParse(landing.url) || !landing.allowedRedirectHosts.includes(new URL(landing.url).host)) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'the landing URL\'s host must be one of "allowedRedirectHosts"' });
+    // Runs also when a field above failed; only fields that parsed are compared.
+    const hosts = Array.isArray(landing.allowedRedirectHosts) ? landing.allowedRedirectHosts : [];
+    if (typeof landing.url === 'string' && URL.canParse(landing.url) && !hosts.includes(new URL(landing.url).host)) {
+      addSemanticIssue(ctx, 'the landing URL\'s host must be one of "allowedRedirectHosts"', ['url']);
+    }
+    const schemes = Array.isArray(landing.appSchemes) ? landing.appSchemes : [];
+    for (const field of ['iosAppUrl', 'androidAppUrl'] as const) {
+      const url = landing[field];
+      if (typeof url !== 'string') continue;
+      const scheme = schemeOf(url);
+      if (scheme !== 'https' && !schemes.includes(scheme)) {
+        addSemanticIssue(ctx, `"${scheme}:" is not listed in "appSchemes"; list it there, or use an https: app link`, [field]);
+      }
     }
   });
 
 export const programInputSchema = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: textSchema({ max: 200 }),
   currency: currencySchema,
   attribution: z.strictObject({
     window: durationSchema,
@@ -44,12 +67,13 @@ export const programInputSchema = z.strictObject({
     cookieTtl: durationSchema.default('P30D'),
   }),
   conversion: z.strictObject({
-    types: z.array(z.string().min(1).max(64)).min(1),
+    types: z.array(textSchema({ max: 64 })).min(1),
     minAmount: amountSchema.default(0),
   }),
   rewards: z.strictObject({
     referrer: referrerRewardSchema,
     referee: refereeRewardSchema.nullable().default(null),
+    milestones: milestonesSchema.default([]),
   }),
   holdingPeriod: durationSchema.default('P0D'),
   clawbackWindow: durationSchema.default('P0D'),
@@ -59,16 +83,18 @@ export const programInputSchema = z.strictObject({
       period: durationSchema.nullable().default(null),
     })
     .default({ maxRewardsPerReferrer: null, period: null }),
-  fraud: z
-    .strictObject({
-      reviewScore: z.number().int().min(0).max(100).default(40),
-      rejectScore: z.number().int().min(0).max(100).nullable().default(80).describe('null sends every suspicious referral to review instead'),
-      reviewTimeout: durationSchema.default('P7D'),
-      onReviewTimeout: z.enum(['approve', 'reject']).default('reject'),
-    })
-    .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
-    .default({ reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' }),
+  fraud: fraudTermsSchema,
   landing: landingSchema,
+  viral: z
+    .strictObject({
+      enrolReferees: z
+        .enum(['on_reward', 'on_conversion', 'off'])
+        .default('on_reward')
+        .describe(
+          "when a referee becomes a participant with their own code and link: once their referrer's reward is issued, at their qualifying conversion, or never",
+        ),
+    })
+    .default({ enrolReferees: 'on_reward' }),
 });
 
 export type ProgramInput = z.input<typeof programInputSchema>;
@@ -86,33 +112,11 @@ export type Program = z.infer<typeof programSchema>;
 export type ProgramTerms = Pick<
   Program,
   'programId' | 'version' | 'currency' | 'attribution' | 'conversion' | 'rewards' | 'holdingPeriod' | 'clawbackWindow' | 'limits' | 'fraud'
->;
+> &
+  // Referrals started before the viral loop existed carry no viral terms.
+  Partial<Pick<Program, 'viral'>>;
 
 export function termsOf(program: Program): ProgramTerms {
-  const { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud } = program;
-  return { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud };
-}
-
-export interface UnsupportedTerm {
-  path: string[];
-  message: string;
-}
-
-/**
- * Terms the schema accepts (they are part of the published contract) but this engine cannot
- * honour yet. A program using them is refused outright rather than run without them.
- */
-export function unsupportedTerms(program: ProgramConfig): UnsupportedTerm[] {
-  const found: UnsupportedTerm[] = [];
-  const referrer = program.rewards.referrer;
-  if (referrer.kind !== 'account_credit') {
-    found.push({ path: ['rewards', 'referrer', 'kind'], message: `"${referrer.kind}" rewards are not supported yet; use "account_credit"` });
-  }
-  if (referrer.recurring !== undefined) {
-    found.push({ path: ['rewards', 'referrer', 'recurring'], message: 'recurring rewards are not supported yet' });
-  }
-  if (program.rewards.referee !== null) {
-    found.push({ path: ['rewards', 'referee'], message: 'referee rewards are not supported yet; set "referee": null' });
-  }
-  return found;
+  const { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral } = program;
+  return { programId, version, currency, attribution, conversion, rewards, holdingPeriod, clawbackWindow, limits, fraud, viral };
 }

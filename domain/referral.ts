@@ -1,6 +1,8 @@
 // A referral as users see it: its statuses, the events that move it, and its public view.
 import { z } from 'zod';
 import { amountSchema, currencySchema, positiveAmountSchema } from './money.ts';
+import { textSchema } from './text.ts';
+import { eventTimeSchema, timestampSchema } from './timestamp.ts';
 
 export const referralStatuses = [
   'pending_conversion',
@@ -25,20 +27,19 @@ export const endedStatuses: ReadonlySet<ReferralStatus> = new Set(['rewarded', '
 export const rewardStatusSchema = z.enum(['pending', 'held', 'issued', 'voided', 'reversed', 'failed']);
 export type RewardStatus = z.infer<typeof rewardStatusSchema>;
 
-export const externalIdSchema = z.string().min(1).max(255);
-export const eventIdSchema = z.string().min(1).max(255);
-const timestampSchema = z.iso.datetime({ offset: true });
+export const externalIdSchema = textSchema({ max: 255 });
+export const eventIdSchema = textSchema({ max: 255 });
 const ipSchema = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' });
 const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code, e.g. "US"');
 
 export const conversionEventSchema = z.strictObject({
   eventId: eventIdSchema,
   refereeExternalId: externalIdSchema,
-  type: z.string().min(1).max(64),
+  type: textSchema({ max: 64 }),
   amount: amountSchema,
   currency: currencySchema,
-  occurredAt: timestampSchema,
-  paymentFingerprint: z.string().min(1).max(255).optional(),
+  occurredAt: eventTimeSchema,
+  paymentFingerprint: textSchema({ max: 255 }).optional(),
   ip: ipSchema.optional(),
   country: countrySchema.optional(),
 });
@@ -55,11 +56,14 @@ export type RefundEvent = z.infer<typeof refundEventSchema>;
 export const refereeSchema = z.strictObject({
   externalId: externalIdSchema,
   email: z.email(),
-  name: z.string().min(1).max(200).optional(),
+  name: textSchema({ max: 200 }).optional(),
   ip: ipSchema.optional(),
-  userAgent: z.string().max(1024).optional(),
+  userAgent: textSchema({ min: 0, max: 1024 }).optional(),
+  deviceId: textSchema({ max: 255 })
+    .optional()
+    .describe("the device's id from your app (an install id) or a browser fingerprinting library; with the user agent it names the device for the fraud rules"),
   country: countrySchema.optional(),
-  stripeCustomerId: z.string().min(1).max(255).optional(),
+  stripeCustomerId: textSchema({ max: 255 }).optional(),
 });
 export type Referee = z.infer<typeof refereeSchema>;
 
@@ -97,6 +101,8 @@ export const rewardViewSchema = z.object({
   currency: currencySchema,
   status: rewardStatusSchema,
   providerRef: z.string().nullable(),
+  percentOff: z.number().nullable().default(null).describe('for a percent-off coupon: the discount; its amount is then 0'),
+  promotionCode: z.string().nullable().default(null).describe('for a coupon: the code it is redeemed with, once issued'),
 });
 export type RewardView = z.infer<typeof rewardViewSchema>;
 
@@ -126,3 +132,12 @@ export type ReferralView = z.infer<typeof referralViewSchema>;
 /** Where a referral stands, as the ingress answers when it is attributed. */
 export const referralSummarySchema = z.object({ referralId: z.string(), referrerId: z.string(), status: referralStatusSchema, workflowId: z.string() });
 export type ReferralSummary = z.infer<typeof referralSummarySchema>;
+
+/** A referral in a participant's list of the referrals they made. */
+export const referralMadeSchema = z.object({
+  referralId: z.string(),
+  refereeExternalId: z.string(),
+  status: referralStatusSchema,
+  createdAt: z.iso.datetime(),
+});
+export type ReferralMade = z.infer<typeof referralMadeSchema>;

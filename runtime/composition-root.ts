@@ -5,16 +5,20 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
+import { answerClientErrors } from '../api/errors.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
+import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
+import { encryptionCodec } from './payload-codec.ts';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
-import { createReferralWorker } from './referral-worker.ts';
+import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor, reconciliationActivitiesFor } from './services.ts';
+import { activitiesFor, crmActivitiesFor, deliveryPolicy, reconciliationActivitiesFor, webhookActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -54,6 +58,24 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
   return { namespace: namespace ?? 'default', connectionOptions: { address: address ?? 'localhost:7233', tls, apiKey, metadata } };
 }
 
+/**
+ * How payloads cross to Temporal: encrypted with PAYLOAD_KEYS. Every client and worker of the engine
+ * converts through this, so there is no way to start one that writes referrals' emails, names or IP
+ * addresses into Temporal's history in the clear.
+ */
+export function dataConverter(config: Config): DataConverter {
+  if (!config.PAYLOAD_KEYS) {
+    throw invalidConfiguration([
+      {
+        variable: 'PAYLOAD_KEYS',
+        message:
+          'unset; it encrypts what referrals hand Temporal (emails, names, IP addresses), which anyone with Temporal Web UI access could otherwise read. Set it to "<id>:<32 random bytes in base64>" (`echo k1:$(openssl rand -base64 32)`); `npm start` generates one for local use',
+      },
+    ]);
+  }
+  return { payloadCodecs: [encryptionCodec(config.PAYLOAD_KEYS)] };
+}
+
 /** Connects to Postgres and brings the schema up to date (safe from several processes at once). */
 export async function openDatabase(url: string, log: Logger): Promise<Db> {
   const db = connectDb(url, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
@@ -69,7 +91,8 @@ export async function openDatabase(url: string, log: Logger): Promise<Db> {
 /** A Temporal client in the configured namespace: what the API talks through, and the worker sets up with. */
 export async function connectTemporal(config: Config): Promise<Client> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
-  return new Client({ connection: await Connection.connect(connectionOptions), namespace });
+  const converter = dataConverter(config);
+  return new Client({ connection: await Connection.connect(connectionOptions), namespace, dataConverter: converter });
 }
 
 /** The worker's own (native) connection, built from the same options as the client's. */
@@ -86,20 +109,35 @@ export interface WorkerDeps {
 }
 
 /**
- * The referral worker, ready to run. The namespace first gets whichever search attributes it lacks,
- * and the daily reconciliation schedule if it has none; the activities get the reward provider and
- * the CRM the configuration names, and reconciliation what to compare the ledger with.
+ * The workers, ready to run: referrals and reconciliation runs, with webhook deliveries and the CRM
+ * sync beside them. The namespace first gets whichever search attributes it lacks, and the daily
+ * schedules if they are missing; the activities get the reward provider and the CRM the
+ * configuration names, reconciliation what to compare the ledger with, and the client to start
+ * deliveries with (keep it open while they run).
  */
-export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<EngineWorkers> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
   const added = await ensureSearchAttributes(temporal.connection, namespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   await ensureReconciliationSchedule(temporal, taskQueue, log);
-  const activities = { ...activitiesFor(config, db, log), ...reconciliationActivitiesFor(config, db, log) };
-  const worker = await createReferralWorker({ connection, namespace, taskQueue, activities });
+  if (await ensureAddressRetentionSchedule(temporal, taskQueue)) log.info({ taskQueue }, 'scheduled the daily address retention job');
+  const workers = await createEngineWorkers({
+    connection,
+    namespace,
+    taskQueue,
+    dataConverter: dataConverter(config),
+    activities: { ...activitiesFor(config, db, log, temporal), ...reconciliationActivitiesFor(config, db, log) },
+    webhookActivities: webhookActivitiesFor(config, db, log),
+    crm: crmWorker(config, db, log),
+  });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
-  return worker;
+  return workers;
+}
+
+function crmWorker(config: Config, db: Db, log: Logger) {
+  const activities = crmActivitiesFor(config, db, log);
+  return activities ? { activities, activitiesPerSecond: config.HUBSPOT_ACTIVITIES_PER_SECOND } : null;
 }
 
 export interface ApiServerDeps {
@@ -114,10 +152,24 @@ export interface ApiServerDeps {
 /** The HTTP API, listening on PORT; a busy port rejects here rather than failing later. */
 export async function startApi({ config, db, log, temporal, adminApiKey }: ApiServerDeps, options: { host?: string } = {}): Promise<Server> {
   const app = createApp(
-    { db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl: config.publicBaseUrl, adminApiKey, log },
+    {
+      db,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      publicBaseUrl: config.publicBaseUrl,
+      adminApiKey,
+      log,
+      stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
+      webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
+      payloadCodec: config.PAYLOAD_KEYS ? encryptionCodec(config.PAYLOAD_KEYS) : null,
+      codecCorsOrigins: config.CODEC_CORS_ORIGINS,
+      rateLimits: { apiKey: config.RATE_LIMIT_API_KEY, link: config.RATE_LIMIT_LINK, authFailures: config.RATE_LIMIT_AUTH_FAILURES },
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
+    },
     { trustProxy: config.TRUST_PROXY },
   );
   const server = createServer(app);
+  answerClientErrors(server);
   server.listen({ port: config.PORT, host: options.host });
   await once(server, 'listening');
   return server;

@@ -18,16 +18,18 @@ export const payouts = proxyActivities<ReferralActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-// The mirrors (projection, CRM) are short upserts of the latest state, run as local activities: a
-// marker in the history instead of three events and a workflow task each, which keeps a referral's
-// history to a few dozen events.
-export const projections = proxyLocalActivities<ReferralActivities>({
+// Short database writes (the projection, the events out, the viral loop's enrolment) run as local
+// activities: a marker in the history instead of three events and a workflow task each, which keeps a
+// referral's history to a few dozen events. They retry until the database answers.
+export const databaseWrites = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
-// A CRM outage must not keep referrals open for ever: after about a day the sync gives up (logged).
+// The CRM mirror only records the change in Postgres and signals the CRM sync, which calls HubSpot from a
+// task queue of its own (workflows/crm-sync.ts): a database write like the others, retried until it lands,
+// so a HubSpot outage costs the referral nothing and loses no change.
 export const crms = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes', maximumAttempts: 60 },
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });

@@ -1,3 +1,8 @@
 // The workflow bundle's entry point: every workflow type the worker runs.
+
+export { addressRetentionWorkflow } from './address-retention.ts';
+export { crmSyncWorkflow } from './crm-sync.ts';
 export { reconciliationWorkflow } from './reconciliation.ts';
+export { recurringRewardWorkflow } from './recurring-reward.ts';
 export { referralWorkflow } from './referral.ts';
+export { webhookDeliveryWorkflow } from './webhook-delivery.ts';

@@ -3,7 +3,20 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { qualifies, refundUndoes } from '../domain/qualification.ts';
-import { cancelUpdate, conversionSignal, reattributeUpdate, referralQuery, refundSignal, retryUpdate, reviewUpdate } from './definitions.ts';
+import { recurringSpanEnd } from '../domain/recurring.ts';
+import {
+  cancelUpdate,
+  conversionSignal,
+  reattributeUpdate,
+  refereeRewardUpdate,
+  referralQuery,
+  refundSignal,
+  retryUpdate,
+  reviewUpdate,
+  rewardChangedSignal,
+  rewardRetrySignal,
+} from './definitions.ts';
+import { pass, recurringRewardChanged } from './phases/recurring-rewards.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Verdict } from './referral-state.ts';
 import { referralSearchAttributes } from './search-attributes.ts';
@@ -17,6 +30,11 @@ export function registerHandlers(run: ReferralRun): void {
 
   setHandler(referralQuery, () => record.view);
 
+  setHandler(refereeRewardUpdate, async () => {
+    await condition(() => run.refereeReward === null || run.refereeReward.status !== 'pending');
+    return run.refereeReward;
+  });
+
   setHandler(conversionSignal, (event) => {
     const conversion = record.addConversion(event, qualifies(event, terms));
     if (!conversion?.qualifying) return;
@@ -24,6 +42,11 @@ export function registerHandlers(run: ReferralRun): void {
       record.disqualify(conversion, 'refunded before it arrived');
     } else if (state.qualifying === null && record.status === 'pending_conversion') {
       state.qualifying = conversion;
+      state.qualifyingEvent = event;
+      const recurring = terms.rewards.referrer.recurring;
+      if (recurring) state.recurringSpanEnd = recurringSpanEnd(conversion.receivedAt, recurring.months);
+    } else if (state.earnsRecurringReward(conversion)) {
+      state.recurringQueue.push(conversion);
     }
     projection.touch();
   });
@@ -32,8 +55,12 @@ export function registerHandlers(run: ReferralRun): void {
     const conversion = record.addRefund(event);
     if (!conversion) return;
     if (conversion === state.qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) state.undone = true;
+    const child = state.recurringChildren.get(conversion.eventId);
+    if (child) pass(run, child, refundSignal, event);
     projection.touch();
   });
+
+  setHandler(rewardChangedSignal, (change) => recurringRewardChanged(run, change));
 
   setHandler(
     reviewUpdate,
@@ -50,7 +77,8 @@ export function registerHandlers(run: ReferralRun): void {
   setHandler(
     retryUpdate,
     () => {
-      state.retryRequested = true;
+      if (record.status === 'needs_attention') state.retryRequested = true;
+      for (const child of state.recurringAttention.values()) pass(run, child, rewardRetrySignal);
       return record.status;
     },
     { validator: () => allowOrRefuse(state.canRetry(record.status)) },

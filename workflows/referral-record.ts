@@ -1,5 +1,5 @@
 // The referral's state as the workflow keeps it: the public view, plus which events it has seen.
-import type { FraudAssessment } from '../domain/fraud.ts';
+import type { FraudAssessment } from '../domain/fraud/assessment.ts';
 import type { Qualification } from '../domain/qualification.ts';
 import type { ConversionEvent, ConversionRecord, ReferralStatus, ReferralView, RefundEvent, RewardView } from '../domain/referral.ts';
 import type { ReferralInput, Referrer, ReviewDecision } from './definitions.ts';

@@ -3,37 +3,20 @@
 // we look for it, because a retry can come after Stripe's 24-hour idempotency window (an ops retry
 // days later, say). Every customer an attempt used is noted first, so a referrer whose customer id
 // was corrected between attempts is neither paid twice nor left out of a clawback.
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
 import { findTransferByKey } from '../../db/ledger.ts';
 import { notePayoutAttempt, payoutCustomers } from '../../db/payout-attempts.ts';
 import { recordStripeFulfilment, reverseReward, rewardKeys } from '../../db/reward-ledger.ts';
 import { failureTypes, nonRetryable } from '../../domain/failures.ts';
-import type { Payout, RewardProvider } from '../reward-provider.ts';
+import type { Payout } from '../reward-provider.ts';
+import { stripeCall } from './stripe-calls.ts';
+import type { PayoutRoute } from './stripe-rewards.ts';
 
 type Purpose = 'credit' | 'reversal';
 
-/** Stripe errors that no retry can fix become non-retryable failures, which send the referral to ops. */
-function businessFailure(error: unknown): unknown {
-  // 409: another request holds the same idempotency key (a retry racing its predecessor); waiting resolves it.
-  if (error instanceof Stripe.errors.StripeError && error.statusCode === 409) return error;
-  if (
-    error instanceof Stripe.errors.StripeInvalidRequestError ||
-    error instanceof Stripe.errors.StripeAuthenticationError ||
-    error instanceof Stripe.errors.StripePermissionError ||
-    error instanceof Stripe.errors.StripeIdempotencyError ||
-    error instanceof Stripe.errors.StripeCardError
-  ) {
-    return nonRetryable(failureTypes.stripeRefused, `Stripe refused: ${error.message}`, {
-      stripeType: error.type,
-      code: error.code,
-      requestId: error.requestId,
-    });
-  }
-  return error;
-}
-
-export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
+/** Account credits: the referrer's Stripe customer balance. */
+export function stripeCredits(stripe: Stripe, db: Db): PayoutRoute {
   /** The customer's transactions come newest first; the search stops at the payout's earliest possible time. */
   async function find(customer: string, payout: Payout, purpose: Purpose): Promise<Stripe.CustomerBalanceTransaction | null> {
     const oldest = Math.floor(new Date(payout.searchFrom).getTime() / 1000);
@@ -59,14 +42,6 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
     );
   }
 
-  async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw businessFailure(error);
-    }
-  }
-
   /** The credit for this reward on any customer a payout was attempted on (and the one given). */
   async function findCredit(payout: Payout): Promise<{ customer: string; credit: Stripe.CustomerBalanceTransaction } | null> {
     const tried = await payoutCustomers(db, payout.rewardId);
@@ -79,7 +54,6 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
   }
 
   return {
-    name: 'stripe',
     async fulfil(payout) {
       const customer = payout.stripeCustomerId;
       if (!customer) {
@@ -91,12 +65,12 @@ export function stripeCreditProvider(stripe: Stripe, db: Db): RewardProvider {
       const earlier = await findCredit(payout);
       if (earlier) {
         await recordStripeFulfilment(db, payout);
-        return { providerRef: earlier.credit.id, destination: earlier.customer };
+        return { providerRef: earlier.credit.id, destination: earlier.customer, promotionCode: null };
       }
       await notePayoutAttempt(db, payout.rewardId, customer);
       const credit = await stripeCall(() => create(customer, payout, 'credit'));
       await recordStripeFulfilment(db, payout);
-      return { providerRef: credit.id, destination: customer };
+      return { providerRef: credit.id, destination: customer, promotionCode: null };
     },
     /** Asks Stripe, not the ledger, whether the reward was paid: a credit can exist that the ledger never heard of. */
     async reverse(payout) {

@@ -1,61 +1,14 @@
-// The hot path. A conversion or refund is routed to its referral by a derived id, with no database
-// round trip: one signal, plus a describe sent alongside it for the status in the answer. Only an
-// event for a referral that has ended (which can take no more signals) goes to Postgres instead.
-import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+// Conversions and refunds reported by the customer's backend; see api/referral-events.ts for the path they take.
 import { z } from 'zod';
-import { recordLateEvent } from '../../db/late-events.ts';
-import { findReferralView } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import {
-  type ConversionEvent,
-  conversionEventSchema,
-  type ReferralStatus,
-  type RefundEvent,
-  referralStatusSchema,
-  refundEventSchema,
-} from '../../domain/referral.ts';
-import { referralIdFor } from '../../domain/referral-id.ts';
-import { conversionSignal, refundSignal } from '../../workflows/definitions.ts';
+import { conversionEventSchema, refundEventSchema } from '../../domain/referral.ts';
 import type { ApiDeps } from '../deps.ts';
-import { describeReferral } from '../referral-workflows.ts';
-import { defineRoute, type Reply, temporalUnavailable } from '../route.ts';
-
-const attributionResult = z.union([
-  z.object({
-    attributed: z.literal(true),
-    referralId: z.string(),
-    status: referralStatusSchema.describe(
-      "the referral's status when the event was accepted; the event itself is processed just after. A referral that has ended takes no more events: they are kept for the record only.",
-    ),
-  }),
-  z.object({ attributed: z.literal(false) }),
-]);
+import { acceptedEventSchema, deliverConversion, deliverRefund } from '../referral-events.ts';
+import { defineRoute, temporalUnavailable } from '../route.ts';
 
 const params = z.object({ programId: programIdSchema });
 
 export function conversionRoutes(deps: ApiDeps) {
-  async function deliver(
-    programId: string,
-    kind: 'conversion' | 'refund',
-    event: ConversionEvent | RefundEvent,
-    send: (handle: WorkflowHandle) => Promise<void>,
-  ): Promise<Reply> {
-    const referralId = referralIdFor(programId, event.refereeExternalId);
-    const [sent, described] = await Promise.allSettled([send(deps.temporal.workflow.getHandle(referralId)), describeReferral(deps, referralId)]);
-    if (sent.status === 'fulfilled') {
-      if (described.status === 'rejected') throw described.reason;
-      return { status: 202, body: { attributed: true, referralId, status: described.value?.status ?? 'pending_conversion' } };
-    }
-    if (!(sent.reason instanceof WorkflowNotFoundError)) throw sent.reason;
-    if (described.status === 'rejected') throw described.reason;
-    // Signalling an ended referral fails like signalling one that never existed. An ended referral
-    // is still described by Temporal, or, once past its retention, by the projection.
-    const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
-    if (!status) return { status: 202, body: { attributed: false } };
-    await recordLateEvent(deps.db, { programId, kind, eventId: event.eventId, referralId, referralStatus: status, payload: event });
-    return { status: 202, body: { attributed: true, referralId, status } };
-  }
-
   return [
     defineRoute({
       method: 'post',
@@ -65,9 +18,9 @@ export function conversionRoutes(deps: ApiDeps) {
       access: ['ingest'],
       params,
       body: conversionEventSchema,
-      responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
+      responses: { 202: { description: 'Accepted', schema: acceptedEventSchema }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, 'conversion', body, (handle) => handle.signal(conversionSignal, body));
+        return { status: 202, body: await deliverConversion(deps, programId, body) };
       },
     }),
     defineRoute({
@@ -79,9 +32,9 @@ export function conversionRoutes(deps: ApiDeps) {
       access: ['ingest'],
       params,
       body: refundEventSchema,
-      responses: { 202: { description: 'Accepted', schema: attributionResult }, 503: temporalUnavailable },
+      responses: { 202: { description: 'Accepted', schema: acceptedEventSchema }, 503: temporalUnavailable },
       async handle({ params: { programId }, body }) {
-        return deliver(programId, 'refund', body, (handle) => handle.signal(refundSignal, body));
+        return { status: 202, body: await deliverRefund(deps, programId, body) };
       },
     }),
   ];

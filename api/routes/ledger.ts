@@ -6,8 +6,11 @@ import { findParticipantById } from '../../db/participants.ts';
 import { accountStatementSchema, balanceSchema, programSummarySchema, type Transfer, transferSchema } from '../../domain/ledger.ts';
 import { currencySchema } from '../../domain/money.ts';
 import { programIdSchema } from '../../domain/program.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import type { ApiDeps } from '../deps.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound, unprocessable } from '../errors.ts';
+import { pageLimitSchema } from '../page-cursor.ts';
 import { defineRoute } from '../route.ts';
 
 const CSV_COLUMNS = [
@@ -32,8 +35,9 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-const cursorSchema = z.string().regex(/^\d+$/, 'expected the nextCursor of a previous page');
-const timestampSchema = z.iso.datetime({ offset: true });
+// A transfer's sequence number; at most 18 digits, far inside a bigint.
+const cursorSchema = z.string().regex(/^(?:0|[1-9][0-9]{0,17})$/, 'expected the nextCursor of a previous page');
+const participantIdSchema = textSchema({ max: 255 });
 
 /**
  * Writes the rows as they come, waiting whenever the client reads slower than the database answers,
@@ -73,7 +77,7 @@ export function ledgerRoutes({ db, log }: ApiDeps) {
       access: ['finance'],
       query: z.strictObject({
         programId: programIdSchema.optional(),
-        participantId: z.string().optional(),
+        participantId: participantIdSchema.optional(),
         currency: currencySchema.optional(),
         asOf: timestampSchema.optional().describe('the balances as they stood at this time'),
       }),
@@ -91,11 +95,11 @@ export function ledgerRoutes({ db, log }: ApiDeps) {
       access: ['finance'],
       query: z.strictObject({
         programId: programIdSchema.optional(),
-        participantId: z.string().optional(),
+        participantId: participantIdSchema.optional(),
         from: timestampSchema.optional(),
         to: timestampSchema.optional(),
         cursor: cursorSchema.optional(),
-        limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size for JSON; CSV streams every row'),
+        limit: pageLimitSchema(1000, 100),
       }),
       responses: {
         200: {
@@ -146,7 +150,7 @@ export function ledgerRoutes({ db, log }: ApiDeps) {
         "A participant's statement per account (one per currency): the opening balance, every movement (reward, void, payout, clawback, with its referral) and the closing balance",
       tag: 'Ledger',
       access: ['finance'],
-      params: z.object({ participantId: z.string().min(1) }),
+      params: z.object({ participantId: participantIdSchema }),
       query: z.strictObject({
         from: timestampSchema.optional().describe('start of the period (inclusive); the beginning of the ledger when left out'),
         to: timestampSchema.optional().describe('end of the period (exclusive); now when left out'),
@@ -164,11 +168,12 @@ export function ledgerRoutes({ db, log }: ApiDeps) {
           }),
         },
         404: { description: 'No such participant' },
+        422: { description: 'The period is empty: from is not earlier than to' },
       },
       async handle({ params: { participantId }, query }) {
         const from = new Date(query.from ?? 0).toISOString();
         const to = new Date(query.to ?? Date.now()).toISOString();
-        if (from >= to) throw badRequest('the period is empty', [{ path: 'query.to', message: 'must be later than from' }]);
+        if (from >= to) throw unprocessable('the period is empty', [{ path: 'query.to', message: 'must be later than from' }]);
         const participant = await findParticipantById(db, participantId);
         if (!participant) throw notFound(`no participant "${participantId}"`);
         const statements = await participantStatements(db, participantId, { from, to, currency: query.currency });

@@ -1,21 +1,25 @@
 import { z } from 'zod';
 import { listBalances } from '../../db/ledger-reports.ts';
 import { CodeTakenError, enrolParticipant, findParticipant, participantCounts, updateParticipant } from '../../db/participants.ts';
+import { referralsMadeBy } from '../../db/referrals.ts';
 import { balanceSchema } from '../../domain/ledger.ts';
 import { enrolmentSchema, type Participant, participantChangesSchema, participantCountsSchema, participantSchema } from '../../domain/participant.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import { externalIdSchema } from '../../domain/referral.ts';
+import { externalIdSchema, referralMadeSchema } from '../../domain/referral.ts';
 import { referralLink } from '../../domain/referral-link.ts';
 import type { ApiDeps } from '../deps.ts';
 import { conflict, notFound } from '../errors.ts';
 import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
 
+const RECENT_REFERRALS = 100;
+
 const enrolledSchema = z.object({ participantId: z.string(), code: z.string(), link: z.url() });
 
 const participantDetailSchema = participantSchema.extend({
   counts: participantCountsSchema,
   balances: z.array(balanceSchema),
+  referrals: z.array(referralMadeSchema).describe(`the latest ${RECENT_REFERRALS} referrals the participant made, newest first`),
 });
 
 const programParams = z.object({ programId: programIdSchema });
@@ -55,7 +59,7 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/programs/:programId/participants/:externalId',
-      summary: 'Read a participant with counts of clicks, referrals, conversions and rewards, and their ledger balances',
+      summary: 'Read a participant: who referred them, counts of clicks, referrals, conversions and rewards, their latest referrals, and their ledger balances',
       tag: 'Participants',
       access: ['ingest', 'ops', 'finance'],
       params: participantParams,
@@ -63,11 +67,12 @@ export function participantRoutes({ db, publicBaseUrl }: ApiDeps) {
       async handle({ params: { programId, externalId } }) {
         const participant = await findParticipant(db, programId, externalId);
         if (!participant) throw notFound(`no participant "${externalId}" in program "${programId}"`);
-        const [counts, balances] = await Promise.all([
+        const [counts, balances, referrals] = await Promise.all([
           participantCounts(db, participant.participantId),
           listBalances(db, { participantId: participant.participantId }),
+          referralsMadeBy(db, participant.participantId, RECENT_REFERRALS),
         ]);
-        return { status: 200, body: { ...view(participant), counts, balances } };
+        return { status: 200, body: { ...view(participant), counts, balances, referrals } };
       },
     }),
     defineRoute({

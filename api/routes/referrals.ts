@@ -1,24 +1,20 @@
 import { z } from 'zod';
 import { listReferralViews } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
-import { referralStatusSchema, referralSummarySchema, referralViewSchema } from '../../domain/referral.ts';
+import { referralStatusSchema, referralViewSchema } from '../../domain/referral.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
-import { attributeReferee, attributionRequestSchema } from '../attribution.ts';
+import { attributedSchema, attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
+import { pageCursor, pageCursorSchema, pageLimitSchema } from '../page-cursor.ts';
 import { readReferral, updateReferral } from '../referral-workflows.ts';
 import { defineRoute, temporalUnavailable } from '../route.ts';
 
 const referralParams = z.object({ referralId: z.string().regex(/^ref_[A-Za-z0-9_-]{1,64}$/, 'expected a referral id, "ref_…"') });
 const accepted = z.object({ referralId: z.string(), status: referralStatusSchema });
 
-const cursorSchema = z.string().transform((cursor, ctx) => {
-  try {
-    return z.object({ createdAt: z.iso.datetime(), id: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString()));
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected the nextCursor of a previous page' });
-    return z.NEVER;
-  }
-});
+const cursorSchema = pageCursorSchema(z.object({ createdAt: timestampSchema, id: textSchema({ max: 255 }) }));
 
 export function referralRoutes(deps: ApiDeps) {
   const { db } = deps;
@@ -34,8 +30,8 @@ export function referralRoutes(deps: ApiDeps) {
       params: z.object({ programId: programIdSchema }),
       body: attributionRequestSchema,
       responses: {
-        200: { description: 'The referee was already referred', schema: referralSummarySchema },
-        201: { description: 'The referral started', schema: referralSummarySchema },
+        200: { description: 'The referee was already referred', schema: attributedSchema },
+        201: { description: 'The referral started', schema: attributedSchema },
         404: { description: 'No such program' },
         422: { description: 'Unknown or expired code or click' },
         503: temporalUnavailable,
@@ -60,21 +56,20 @@ export function referralRoutes(deps: ApiDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/referrals',
-      summary: 'List referrals, newest first',
+      summary: 'List referrals, newest first. The review queue, status=in_review, lists oldest first, each with its fraud score and signals.',
       tag: 'Referrals',
       access: ['ops'],
       query: z.strictObject({
         programId: programIdSchema.optional(),
         status: referralStatusSchema.optional(),
-        referrerId: z.string().optional(),
-        limit: z.coerce.number().int().min(1).max(100).default(25),
+        referrerId: textSchema({ max: 255 }).optional(),
+        limit: pageLimitSchema(100, 25),
         cursor: cursorSchema.optional(),
       }),
       responses: { 200: { description: 'A page of referrals', schema: z.object({ data: z.array(referralViewSchema), nextCursor: z.string().nullable() }) } },
       async handle({ query }) {
         const page = await listReferralViews(db, { ...query, after: query.cursor });
-        const nextCursor = page.last ? Buffer.from(JSON.stringify(page.last)).toString('base64url') : null;
-        return { status: 200, body: { data: page.views, nextCursor } };
+        return { status: 200, body: { data: page.views, nextCursor: pageCursor(page.last) } };
       },
     }),
     defineRoute({
@@ -84,7 +79,11 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Ops',
       access: ['ops'],
       params: referralParams,
-      body: z.strictObject({ decision: z.enum(['approve', 'reject']), reviewer: z.string().min(1).max(200), note: z.string().max(2000).optional() }),
+      body: z.strictObject({
+        decision: z.enum(['approve', 'reject']),
+        reviewer: textSchema({ max: 200 }),
+        note: textSchema({ min: 0, max: 2000, multiline: true }).optional(),
+      }),
       responses: {
         200: { description: 'The referral after the decision', schema: referralViewSchema },
         404: { description: 'No such referral' },
@@ -121,7 +120,7 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Ops',
       access: ['ops'],
       params: referralParams,
-      body: z.strictObject({ reason: z.string().min(1).max(2000) }),
+      body: z.strictObject({ reason: textSchema({ max: 2000, multiline: true }) }),
       responses: {
         202: { description: 'The cancellation is under way', schema: accepted },
         404: { description: 'No such referral' },

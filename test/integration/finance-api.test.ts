@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { FINANCE_READER_ROLE } from '../../db/migrations/0016-finance.ts';
+import { FINANCE_READER_ROLE } from '../../db/migrations/0034-finance.ts';
 import { postReward, type RewardEntry, recordStripeFulfilment, reserveReward } from '../../db/reward-ledger.ts';
 import { clusterUrl } from '../support/database.ts';
 import { createProgram, enrol } from '../support/scenario.ts';
@@ -109,7 +109,7 @@ describe('statements and past balances', () => {
     const programId = await createProgram(stack);
     const { participantId } = await enrol(stack, programId);
     const empty = await stack.call('GET', `/v1/ledger/statements/${participantId}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`);
-    expect(empty).toMatchObject({ status: 400, body: { errors: [{ path: 'query.to', message: 'must be later than from' }] } });
+    expect(empty).toMatchObject({ status: 422, body: { errors: [{ path: 'query.to', message: 'must be later than from' }] } });
     expect((await stack.call('GET', `/v1/ledger/summary?programId=${programId}&asOf=yesterday`)).status).toBe(400);
     expect((await stack.call('GET', '/v1/ledger/statements/pt_nobody')).status).toBe(404);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { lateEventsOf } from '../../db/late-events.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
+import { userAgents } from '../support/user-agents.ts';
 
 const stack = useStack();
 
@@ -12,7 +13,10 @@ describe('a referral over HTTP', () => {
     const programId = await createProgram(stack, instantly);
     const referrer = await enrol(stack, programId, { name: 'Jane Doe' });
 
-    const click = await stack.call('GET', new URL(referrer.link).pathname, { key: null, headers: { accept: 'application/json' } });
+    const click = await stack.call('GET', new URL(referrer.link).pathname, {
+      key: null,
+      headers: { accept: 'application/json', 'user-agent': userAgents.desktop },
+    });
     expect(click.status).toBe(302);
     const location = new URL(click.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe('https://acme.example/signup');

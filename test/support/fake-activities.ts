@@ -2,12 +2,21 @@
 // every call so a workflow test can see what the workflow asked the world to do.
 import type { ReferralActivities } from '../../activities/index.ts';
 import { failureTypes, nonRetryable } from '../../domain/failures.ts';
-import type { FraudAssessment } from '../../domain/fraud.ts';
+import type { FraudAssessment } from '../../domain/fraud/assessment.ts';
 import type { ReferralView } from '../../domain/referral.ts';
+import type { WebhookEvent } from '../../domain/webhooks.ts';
 
 export interface Script {
   fraud?: FraudAssessment;
   capped?: boolean;
+  /** How many times issuing the referee's coupon fails for good. */
+  couponFailures?: number;
+  /** How many times enrolling the referee fails for good. */
+  enrolFailures?: number;
+  /** The milestone this referral's reward reaches, if any. */
+  milestone?: { referrals: number; amount: number };
+  /** How many times a reversal fails for good before it succeeds. */
+  reverseFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
   fulfilFailures?: number;
   /** How many times booking the earned reward fails for good (a ledger conflict) before it succeeds. */
@@ -28,6 +37,8 @@ export class FakeActivities {
   readonly calls: Call[] = [];
   readonly projections = new Map<string, { view: ReferralView; revision: number }>();
   readonly reversalDestinations: (string | null)[] = [];
+  /** Every event published, in order, as often as it was published. */
+  readonly published: WebhookEvent[] = [];
   private readonly scripts = new Map<string, Script>();
   private readonly rewardReferrals = new Map<string, string>();
 
@@ -37,7 +48,9 @@ export class FakeActivities {
 
   /** The side-effecting calls made for a referral, in order (projection and CRM syncs left out). */
   effects(referralId: string): string[] {
-    return this.calls.filter((c) => c.referralId === referralId && c.name !== 'recordReferral' && c.name !== 'syncCrm').map((c) => c.name);
+    return this.calls
+      .filter((c) => c.referralId === referralId && c.name !== 'recordReferral' && c.name !== 'syncCrm' && c.name !== 'publishEvents')
+      .map((c) => c.name);
   }
 
   count(referralId: string, name: keyof ReferralActivities): number {
@@ -82,6 +95,13 @@ export class FakeActivities {
         throw nonRetryable(failureTypes.ledgerConflict, 'pending transfer was already voided');
       }
     },
+    earnMilestoneBonus: async ({ reward }) => {
+      this.record(reward.referralId, 'earnMilestoneBonus');
+      const milestone = this.scriptFor(reward.referralId).milestone;
+      return milestone
+        ? { ...reward, rewardId: `rw_ms_${reward.participantId}_${milestone.referrals}`, amount: milestone.amount, milestone: milestone.referrals }
+        : null;
+    },
     fulfilReward: async (payout) => {
       this.record(payout.referralId, 'fulfilReward');
       const script = this.scriptFor(payout.referralId);
@@ -89,14 +109,49 @@ export class FakeActivities {
         script.fulfilFailures = (script.fulfilFailures ?? 0) - 1;
         throw nonRetryable(failureTypes.missingStripeCustomer, 'referrer has no Stripe customer id');
       }
-      return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake' };
+      return { providerRef: `cbtxn_${payout.rewardId}`, destination: 'cus_fake', promotionCode: payout.kind === 'coupon' ? `CODE-${payout.rewardId}` : null };
     },
     reverseReward: async (payout) => {
       this.record(payout.referralId, 'reverseReward');
+      const script = this.scriptFor(payout.referralId);
+      if ((script.reverseFailures ?? 0) > 0) {
+        script.reverseFailures = (script.reverseFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.stripeRefused, 'Stripe refused: No such customer');
+      }
       this.reversalDestinations.push(payout.destination);
       return `cbtxn_reversal_${payout.rewardId}`;
     },
     syncCrm: async ({ referralId }) => this.record(referralId, 'syncCrm'),
+    issueRefereeCoupon: async ({ rewardId, referralId }) => {
+      this.record(referralId, 'issueRefereeCoupon');
+      const script = this.scriptFor(referralId);
+      if ((script.couponFailures ?? 0) > 0) {
+        script.couponFailures = (script.couponFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.stripeRefused, 'Stripe refused: Invalid currency: xyz');
+      }
+      return { providerRef: `promo_${rewardId}`, promotionCode: 'FRIEND20' };
+    },
+    publishEvents: async ({ events }) => {
+      for (const event of events) this.record(String(event.data.referralId), 'publishEvents');
+      this.published.push(...events);
+    },
+    enrolReferee: async ({ referralId, referee, referredBy }) => {
+      this.record(referralId, 'enrolReferee');
+      const script = this.scriptFor(referralId);
+      if ((script.enrolFailures ?? 0) > 0) {
+        script.enrolFailures = (script.enrolFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.participantMissing, `participant ${referredBy} does not exist`);
+      }
+      const code = `CODE${referee.externalId.length}`;
+      return {
+        participantId: `pt_${referee.externalId}`,
+        externalId: referee.externalId,
+        code,
+        link: `https://r.example/r/${code}`,
+        referredBy: { participantId: referredBy, externalId: `ext_${referredBy}`, code: 'JANE2026' },
+      };
+    },
+    clearExpiredAddresses: async () => 0,
   };
 }
 

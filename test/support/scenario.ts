@@ -23,11 +23,17 @@ export interface Enrolled {
   stripeCustomerId: string | undefined;
 }
 
-export async function enrol(stack: Stack, programId: string, options: { stripe?: boolean; name?: string } = {}): Promise<Enrolled> {
+export async function enrol(stack: Stack, programId: string, options: { stripe?: boolean; name?: string; stripeAccountId?: string } = {}): Promise<Enrolled> {
   const externalId = uniqueId('user');
   const stripeCustomerId = options.stripe === false ? undefined : stack.stripe.createCustomer();
   const response = await stack.call('POST', `/v1/programs/${programId}/participants`, {
-    body: { externalId, email: `${externalId}@example.com`, name: options.name ?? 'Jane Doe', ...(stripeCustomerId ? { stripeCustomerId } : {}) },
+    body: {
+      externalId,
+      email: `${externalId}@example.com`,
+      name: options.name ?? 'Jane Doe',
+      ...(stripeCustomerId ? { stripeCustomerId } : {}),
+      ...(options.stripeAccountId ? { stripeAccountId: options.stripeAccountId } : {}),
+    },
   });
   if (response.status !== 201) throw new Error(`participant not enrolled: ${response.status} ${JSON.stringify(response.body)}`);
   return { ...response.body, externalId, stripeCustomerId };
@@ -38,9 +44,10 @@ export async function refer(
   programId: string,
   code: string,
   refereeExternalId = uniqueId('referee'),
+  referee: { stripeCustomerId?: string; name?: string } = {},
 ): Promise<{ referralId: string; refereeExternalId: string }> {
   const response = await stack.call('POST', `/v1/programs/${programId}/referrals`, {
-    body: { code, referee: { externalId: refereeExternalId, email: `${refereeExternalId}@example.org` } },
+    body: { code, referee: { externalId: refereeExternalId, email: `${refereeExternalId}@example.org`, ...referee } },
   });
   if (response.status !== 201) throw new Error(`referral not created: ${response.status} ${JSON.stringify(response.body)}`);
   return { referralId: response.body.referralId, refereeExternalId };

@@ -6,17 +6,23 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
+import { hubSpotClient } from '../../activities/hubspot/client.ts';
+import { setUpHubSpot } from '../../activities/hubspot/setup.ts';
 import type { Db } from '../../db/connect.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
 import { connectTemporal, startApi } from '../../runtime/composition-root.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { generatePayloadKey } from '../../runtime/payload-keys.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { FakeHubSpot } from './fake-hubspot.ts';
 import { FakeStripe } from './fake-stripe.ts';
 import { freePort } from './free-port.ts';
 import { WorkerProcess } from './worker-process.ts';
+
+/** Where the stack's codec takes browser calls from, as if the Temporal Web UI were served there. */
+export const temporalUiOrigin = 'http://localhost:8233';
 
 export interface ApiResponse {
   status: number;
@@ -31,9 +37,17 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+export interface StackOptions {
+  stripe?: boolean;
+  /** Configuration for this file's API and worker, over the defaults. */
+  env?: Record<string, string>;
+}
+
 export class Stack {
   readonly adminKey = `admin_${randomBytes(16).toString('hex')}`;
   readonly taskQueue = `referrals-${randomBytes(4).toString('hex')}`;
+  /** PAYLOAD_KEYS of this stack's API and worker: a key of its own, as a production deployment has. */
+  readonly payloadKeys = generatePayloadKey('stack');
   readonly stripe = new FakeStripe();
   readonly hubspot = new FakeHubSpot();
   api = '';
@@ -43,10 +57,14 @@ export class Stack {
   private database!: TestDatabase;
   private server!: Server;
 
+  /** Signs the Stripe events a test sends to POST /v1/webhooks/stripe. */
+  readonly stripeWebhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   private readonly withStripe: boolean;
+  private readonly env: Record<string, string>;
 
-  constructor(options: { stripe?: boolean } = {}) {
+  constructor(options: StackOptions = {}) {
     this.withStripe = options.stripe ?? true;
+    this.env = options.env ?? {};
   }
 
   async start(): Promise<void> {
@@ -57,6 +75,8 @@ export class Stack {
     this.database = database;
     this.db = database.db;
     this.api = `http://127.0.0.1:${port}`;
+    // As `npm run setup:hubspot` does before a deployment syncs: the fake, like HubSpot, refuses unknown properties.
+    await setUpHubSpot(hubSpotClient('hubspot-test-token', this.hubspot.url));
     // One environment for both halves: the API here, in process, and the worker as a child process.
     const env = {
       DATABASE_URL: database.url,
@@ -69,6 +89,15 @@ export class Stack {
       ...(withStripe ? { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_API_BASE: this.stripe.url } : { STRIPE_SECRET_KEY: '' }),
       HUBSPOT_ACCESS_TOKEN: 'hubspot-test-token',
       HUBSPOT_API_BASE: this.hubspot.url,
+      STRIPE_WEBHOOK_SECRET: this.stripeWebhookSecret,
+      // The tests' webhook receivers listen on loopback, and give up within seconds rather than days.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_TIMEOUT: 'PT1S',
+      WEBHOOK_RETRY_INITIAL_INTERVAL: 'PT0.2S',
+      WEBHOOK_RETRY_WINDOW: 'PT6S',
+      PAYLOAD_KEYS: this.payloadKeys,
+      CODEC_CORS_ORIGINS: temporalUiOrigin,
+      ...this.env,
     };
     const config = loadConfig(env);
     this.temporal = await connectTemporal(config);
@@ -130,7 +159,7 @@ export class Stack {
 }
 
 /** The stack for a test file: started before its tests, audited after each (the ledger must balance), stopped after all. */
-export function useStack(options: { stripe?: boolean } = {}): Stack {
+export function useStack(options: StackOptions = {}): Stack {
   const stack = new Stack(options);
   beforeAll(() => stack.start(), 120_000);
   afterEach(async () => expect(await auditLedger(stack.db)).toEqual([]));

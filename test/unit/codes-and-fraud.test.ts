@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { CODE_ALPHABET, codeFromRandomBytes, GENERATED_CODE_LENGTH, normalizeCode } from '../../domain/codes.ts';
-import { assessReferral, canonicalEmail } from '../../domain/fraud.ts';
 import { qualifies, refundUndoes } from '../../domain/qualification.ts';
 import { referralIdFor } from '../../domain/referral-id.ts';
 
@@ -63,48 +62,6 @@ describe('qualifying conversions', () => {
       reason: 'amount 9 earns a reward that rounds to nothing',
     });
     expect(qualifies({ type: 'purchase', amount: 10, currency: 'usd' }, percent)).toEqual({ qualifying: true });
-  });
-});
-
-describe('fraud scoring', () => {
-  const thresholds = { reviewScore: 40, rejectScore: 80 };
-  const referrer = { externalId: 'u1', email: 'Jane.Doe@gmail.com', stripeCustomerId: 'cus_1' };
-
-  it('approves an unrelated referee', () => {
-    const referee = { externalId: 'u2', email: 'sam@example.com', stripeCustomerId: null };
-    expect(assessReferral({ referrer, referee }, thresholds)).toEqual({ score: 0, signals: [], decision: 'approve' });
-  });
-
-  it.each([
-    ['the same account', { externalId: 'u1', email: 'x@example.com', stripeCustomerId: null }, "referee has the referrer's account"],
-    [
-      'a disguised Gmail address',
-      { externalId: 'u2', email: 'janedoe+promo@googlemail.com', stripeCustomerId: null },
-      "referee has the referrer's email address",
-    ],
-    ['the same Stripe customer', { externalId: 'u2', email: 'x@example.com', stripeCustomerId: 'cus_1' }, "referee has the referrer's Stripe customer"],
-  ])('rejects a self-referral through %s and says why', (_, referee, detail) => {
-    expect(assessReferral({ referrer, referee }, thresholds)).toEqual({
-      score: 100,
-      signals: [{ rule: 'self_referral', weight: 100, detail }],
-      decision: 'reject',
-    });
-  });
-
-  it('sends everything suspicious to review when nothing is rejected automatically', () => {
-    const referee = { externalId: 'u1', email: null, stripeCustomerId: null };
-    expect(assessReferral({ referrer, referee }, { reviewScore: 40, rejectScore: null }).decision).toBe('review');
-  });
-
-  it('sends a middling score to review', () => {
-    const rule = () => ({ rule: 'test', weight: 50, detail: 'suspicious' });
-    const referee = { externalId: 'u2', email: null, stripeCustomerId: null };
-    expect(assessReferral({ referrer, referee }, thresholds, [rule]).decision).toBe('review');
-  });
-
-  it('keeps plus-tags apart from dots outside Gmail', () => {
-    expect(canonicalEmail('A.B+x@Example.com')).toBe('a.b@example.com');
-    expect(canonicalEmail('a.b+x@gmail.com')).toBe('ab@gmail.com');
   });
 });
 

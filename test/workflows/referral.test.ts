@@ -10,6 +10,7 @@ import {
   conversionSignal,
   type ReferralInput,
   reattributeUpdate,
+  refereeRewardUpdate,
   referralQuery,
   refundSignal,
   retryUpdate,
@@ -17,6 +18,7 @@ import {
 } from '../../workflows/definitions.ts';
 import type { referralWorkflow } from '../../workflows/referral.ts';
 import { FakeActivities, gate } from '../support/fake-activities.ts';
+import { testCodec, testDataConverter } from '../support/payload-encryption.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
 
@@ -28,8 +30,15 @@ const fakes = new FakeActivities();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') }); // expected activity failures would otherwise log as warnings
-  env = await timeSkippingEnvironment();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+  // Encrypted as in production, so every kind of payload the workflow exchanges goes through the codec.
+  env = await timeSkippingEnvironment({ dataConverter: testDataConverter });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath,
+    activities: fakes.activities,
+    dataConverter: testDataConverter,
+  });
   running = worker.run();
 }, 120_000);
 
@@ -119,9 +128,19 @@ describe('a referral that converts', () => {
     const { runId } = await handle.describe();
     const rewardId = `rw_${runId.replaceAll('-', '')}_1`;
     expect(final.rewards).toEqual([
-      { rewardId, beneficiary: 'referrer', kind: 'account_credit', amount: 2000, currency: 'usd', status: 'issued', providerRef: `cbtxn_${rewardId}` },
+      {
+        rewardId,
+        beneficiary: 'referrer',
+        kind: 'account_credit',
+        amount: 2000,
+        currency: 'usd',
+        status: 'issued',
+        providerRef: `cbtxn_${rewardId}`,
+        percentOff: null,
+        promotionCode: null,
+      },
     ]);
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee']);
     expect(elapsed).toBeLessThan(5_000);
     expect(fakes.projections.get(input.referralId)?.view.status).toBe('rewarded');
   });
@@ -133,9 +152,9 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
-    const summaries = (history.events ?? [])
-      .filter((event) => event.activityTaskScheduledEventAttributes)
-      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()));
+    // Encrypted like every payload: the Web UI shows them through the codec.
+    const encrypted = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).map((event) => event.userMetadata?.summary ?? {});
+    const summaries = (await testCodec.decode(encrypted)).map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()));
     expect(summaries).toEqual([
       `fraud check of referral ${input.referralId}`,
       `hold reward ${rewardId} in the ledger`,
@@ -358,7 +377,7 @@ describe('a fulfilment that fails for good', () => {
     const final = await handle.result();
     expect(final.status).toBe('rewarded');
     expect(final.attention).toBeNull();
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'fulfilReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'fulfilReward', 'enrolReferee']);
   });
 
   it('can be cancelled by ops, reversing the unpaid reward', async () => {
@@ -401,7 +420,7 @@ describe('the clawback window', () => {
     const final = await handle.result();
     expect(final.status).toBe('reversed');
     expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${final.rewards[0]?.rewardId}` });
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'reverseReward']);
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee', 'reverseReward']);
     expect(fakes.reversalDestinations.at(-1)).toBe('cus_fake');
   });
 });
@@ -468,5 +487,274 @@ describe('last-touch attribution', () => {
     const next = { participantId: 'pt_other', externalId: 'u_other', code: 'OTHER' };
     await expect(handle.executeUpdate(reattributeUpdate, { args: [{ referrer: next, clickId: null }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await finishByCancelling(handle);
+  });
+});
+
+describe('a clawback that fails for good', () => {
+  it('waits for ops, shows rewarded again while a retry runs, and replays nothing hung on the status', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D' });
+    fakes.script(input.referralId, { reverseFailures: 2 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'rewarded');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    expect((await reaches(handle, 'needs_attention')).attention).toBe('reversal failed: Stripe refused: No such customer');
+    await handle.executeUpdate(retryUpdate);
+    await reaches(handle, 'needs_attention');
+    await handle.executeUpdate(retryUpdate);
+    const final = await handle.result();
+    expect(final.status).toBe('reversed');
+    const events = final.timeline.map((entry) => entry.event).filter((event) => ['rewarded', 'needs_attention', 'retry_requested', 'reversed'].includes(event));
+    expect(events).toEqual(['rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'reversed']);
+    const published = fakes.published.filter((event) => event.data.referralId === input.referralId).map((event) => event.type);
+    expect(published.filter((type) => type === 'reward.issued')).toHaveLength(1);
+    expect(published.filter((type) => type === 'reward.reversed')).toHaveLength(1);
+  });
+});
+
+describe('events out', () => {
+  const eventsOf = (referralId: string) => fakes.published.filter((event) => event.data.referralId === referralId);
+
+  it('tells the webhooks each step once, with stable ids and no personal data', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' }, { email: 'sam.private@example.com', name: 'Sam Private' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    const final = await handle.result();
+    const events = eventsOf(input.referralId);
+    expect(events.map((event) => event.type)).toEqual(['referral.created', 'referral.converted', 'reward.issued', 'participant.enrolled']);
+    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+    expect(events[2]).toMatchObject({ type: 'reward.issued', data: { referralId: input.referralId, status: 'rewarded', reward: final.rewards[0] } });
+    expect(events[3]?.data).toMatchObject({
+      participantId: `pt_${input.referee.externalId}`,
+      code: expect.any(String),
+      link: expect.stringContaining('/r/'),
+      referredBy: { participantId: 'pt_referrer' },
+    });
+    expect(JSON.stringify(events)).not.toMatch(/sam\.private|Sam Private/);
+    expect(final.timeline.map((entry) => entry.event)).toContain('referee_enrolled');
+  });
+
+  it('reports review, rejection, voiding and reversal', async () => {
+    const reviewed = inputFor();
+    fakes.script(reviewed.referralId, { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'suspicious' }], decision: 'review' } });
+    const inReview = await start(reviewed);
+    await inReview.signal(conversionSignal, purchase());
+    await reaches(inReview, 'in_review');
+    await inReview.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
+    await inReview.result();
+    expect(eventsOf(reviewed.referralId).map((event) => event.type)).toEqual([
+      'referral.created',
+      'referral.converted',
+      'referral.in_review',
+      'referral.rejected',
+    ]);
+
+    const refunded = inputFor();
+    const holding = await start(refunded);
+    await holding.signal(conversionSignal, purchase('evt_1'));
+    await reaches(holding, 'holding');
+    await holding.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await holding.result();
+    expect(eventsOf(refunded.referralId).map((event) => event.type)).toEqual(['referral.created', 'referral.converted', 'referral.voided']);
+
+    const clawedBack = inputFor({ holdingPeriod: 'P0D' });
+    const paid = await start(clawedBack);
+    await paid.signal(conversionSignal, purchase('evt_1'));
+    await reaches(paid, 'rewarded');
+    await paid.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await paid.result();
+    expect(eventsOf(clawedBack.referralId).map((event) => event.type)).toEqual([
+      'referral.created',
+      'referral.converted',
+      'reward.issued',
+      'participant.enrolled',
+      'reward.reversed',
+    ]);
+  });
+
+  it('enrols the referee at the moment the program chose, or never', async () => {
+    const atConversion = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', viral: { enrolReferees: 'on_conversion' } });
+    fakes.script(atConversion.referralId, {
+      fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: 'same email' }], decision: 'reject' },
+    });
+    const converted = await start(atConversion);
+    await converted.signal(conversionSignal, purchase());
+    expect((await converted.result()).status).toBe('rejected');
+    expect(fakes.effects(atConversion.referralId)).toEqual(['enrolReferee', 'checkFraud']);
+
+    const never = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', viral: { enrolReferees: 'off' } });
+    const off = await start(never);
+    await off.signal(conversionSignal, purchase());
+    expect((await off.result()).status).toBe('rewarded');
+    expect(fakes.effects(never.referralId)).not.toContain('enrolReferee');
+  });
+
+  it('pays the referrer even when the referee cannot be enrolled', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
+    fakes.script(input.referralId, { enrolFailures: 1 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.timeline.find((entry) => entry.event === 'referee_not_enrolled')?.detail).toBe('participant pt_referrer does not exist');
+    expect(eventsOf(input.referralId).map((event) => event.type)).not.toContain('participant.enrolled');
+  });
+});
+
+describe('reward kinds', () => {
+  const twentyPercentOff = { kind: 'coupon' as const, percentOff: 20, duration: 'once' as const };
+
+  it('issues the referee a coupon at attribution and pays the referrer too, each reward with its own status', async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: twentyPercentOff },
+    });
+    const handle = await start(input);
+    const offered = await handle.executeUpdate(refereeRewardUpdate);
+    expect(offered).toMatchObject({ beneficiary: 'referee', kind: 'coupon', amount: 0, percentOff: 20, status: 'issued', promotionCode: 'FRIEND20' });
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards.map(({ beneficiary, kind, status }) => ({ beneficiary, kind, status }))).toEqual([
+      { beneficiary: 'referee', kind: 'coupon', status: 'issued' },
+      { beneficiary: 'referrer', kind: 'account_credit', status: 'issued' },
+    ]);
+    expect(fakes.effects(input.referralId)[0]).toBe('issueRefereeCoupon');
+  });
+
+  it("marks a referee coupon Stripe refuses as failed, and goes on with the referrer's reward", async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: twentyPercentOff },
+    });
+    fakes.script(input.referralId, { couponFailures: 1 });
+    const handle = await start(input);
+    expect(await handle.executeUpdate(refereeRewardUpdate)).toMatchObject({ status: 'failed', promotionCode: null });
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.status).toBe('rewarded');
+    expect(final.timeline.find((entry) => entry.event === 'referee_reward_failed')?.detail).toBe('Stripe refused: Invalid currency: xyz');
+  });
+
+  it('answers the referee reward question with null when the program offers none', async () => {
+    const handle = await start(inputFor());
+    expect(await handle.executeUpdate(refereeRewardUpdate)).toBeNull();
+    await finishByCancelling(handle);
+  });
+
+  it("hands a coupon reward's promotion code to the referrer", async () => {
+    const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D', rewards: { referrer: { kind: 'coupon', amount: 1500 }, referee: null } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards).toEqual([
+      expect.objectContaining({ beneficiary: 'referrer', kind: 'coupon', amount: 1500, status: 'issued', promotionCode: expect.stringMatching(/^CODE-rw_/) }),
+    ]);
+  });
+});
+
+describe('milestones', () => {
+  const milestones = [{ referrals: 5, amount: 5000 }];
+
+  it("pays the bonus of the milestone this referral's reward reaches, once, after the reward", async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    fakes.script(input.referralId, { milestone: milestones[0] });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards.map(({ rewardId, amount, status }) => ({ rewardId, amount, status }))).toEqual([
+      { rewardId: expect.stringMatching(/_1$/), amount: 2000, status: 'issued' },
+      { rewardId: 'rw_ms_pt_referrer_5', amount: 5000, status: 'issued' },
+    ]);
+    expect(fakes.effects(input.referralId)).toEqual([
+      'checkFraud',
+      'reserveReward',
+      'postReward',
+      'fulfilReward',
+      'earnMilestoneBonus',
+      'fulfilReward',
+      'enrolReferee',
+    ]);
+    expect(final.timeline.map((entry) => entry.event)).toContain('milestone_reached');
+  });
+
+  it('asks the ledger and pays nothing more when the reward reaches no milestone', async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards).toHaveLength(1);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(1);
+  });
+});
+
+describe('recurring commissions', () => {
+  const monthly = (months: number | null) => ({
+    holdingPeriod: 'P0D',
+    clawbackWindow: 'P0D',
+    rewards: { referrer: { kind: 'account_credit' as const, percent: 10, recurring: { months } }, referee: null },
+  });
+
+  it('pay a reward for every qualifying invoice inside the span, each in its own workflow, and end with the span', async () => {
+    const input = inputFor(monthly(3));
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'rewarded');
+    for (const [month, amount] of [
+      [2, 3000],
+      [3, 4000],
+    ] as const) {
+      await env.sleep('30 days');
+      await handle.signal(conversionSignal, purchase(`inv_${month}`, amount));
+    }
+    const final = await handle.result();
+    const { startTime, closeTime } = await handle.describe();
+    expect((closeTime?.getTime() ?? 0) - startTime.getTime()).toBeGreaterThanOrEqual(89 * 86_400_000);
+    expect(final.status).toBe('rewarded');
+    expect(final.rewards.map(({ amount, status }) => ({ amount, status }))).toEqual([
+      { amount: 500, status: 'issued' },
+      { amount: 300, status: 'issued' },
+      { amount: 400, status: 'issued' },
+    ]);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(3);
+    const issued = fakes.published.filter((event) => event.data.referralId === input.referralId && event.type === 'reward.issued');
+    expect(issued).toHaveLength(3);
+    for (const reward of final.rewards.slice(1)) {
+      const child = await env.client.workflow.getHandle(`${input.referralId}-${reward.rewardId}`).describe();
+      expect(child.status.name).toBe('COMPLETED');
+    }
+  });
+
+  it('void a recurring reward whose invoice is refunded while it is held', async () => {
+    const input = inputFor({ ...monthly(2), holdingPeriod: 'P14D' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'holding');
+    await env.sleep('20 days');
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    while ((await handle.query(referralQuery)).rewards[1]?.status !== 'held') await new Promise((resolve) => setTimeout(resolve, 10));
+    await handle.signal(refundSignal, { eventId: 'rf_2', refereeExternalId: 'x', conversionEventId: 'inv_2', amount: 5000 });
+    const final = await handle.result();
+    expect(final.rewards.map((reward) => reward.status)).toEqual(['issued', 'voided']);
+  });
+
+  it('end with the referral when it never earned its first reward', async () => {
+    const input = inputFor(monthly(null));
+    fakes.script(input.referralId, { fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: 'same email' }], decision: 'reject' } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    const final = await handle.result();
+    expect(final.status).toBe('rejected');
+    expect(fakes.count(input.referralId, 'reserveReward')).toBe(0);
   });
 });

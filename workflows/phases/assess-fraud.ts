@@ -1,19 +1,40 @@
 // The fraud check, and in_review while a person decides (or the review times out to the program's
 // default). Ends the referral when it is rejected, refunded or cancelled meanwhile.
 import { condition } from '@temporalio/workflow';
+import type { FraudCheckInput } from '../../activities/fraud.ts';
 import { durationMs } from '../../domain/duration.ts';
 import { ledger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
 
+/** What the check needs: the parties, the program's fraud terms, and the qualifying conversion with who paid from where. */
+function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInput {
+  const { externalId, email, stripeCustomerId } = input.referee;
+  const event = state.qualifyingEvent;
+  return {
+    referralId: input.referralId,
+    programId: terms.programId,
+    referrerId: state.referrer.participantId,
+    referee: { externalId, email, stripeCustomerId },
+    attributedAt: record.view.createdAt,
+    minAmount: terms.conversion.minAmount,
+    thresholds: terms.fraud,
+    conversion: event && {
+      eventId: event.eventId,
+      amount: event.amount,
+      occurredAt: event.occurredAt,
+      ip: event.ip,
+      country: event.country,
+      paymentFingerprint: event.paymentFingerprint,
+    },
+  };
+}
+
 export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
   const { input, state, record, terms } = run;
-  const { externalId, email, stripeCustomerId } = input.referee;
   const fraud = await untilDone(run, 'fraud check', () =>
-    ledger.checkFraud.executeWithOptions({ summary: `fraud check of referral ${input.referralId}` }, [
-      { referralId: input.referralId, referrerId: state.referrer.participantId, referee: { externalId, email, stripeCustomerId }, thresholds: terms.fraud },
-    ]),
+    ledger.checkFraud.executeWithOptions({ summary: `fraud check of referral ${input.referralId}` }, [checkInput(run)]),
   );
   record.setFraud(fraud);
   run.projection.touch();
@@ -21,6 +42,7 @@ export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Pro
   let approved = fraud.decision === 'approve';
   if (fraud.decision === 'review') {
     run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
+    run.emit('referral.in_review', { ...run.referralData(), fraud });
     const decided = await condition(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
     state.reviewClosed = true;
     if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);

@@ -12,6 +12,8 @@ export async function awaitConversion(run: ReferralRun): Promise<{ reward: Refer
   const converted = await condition(() => state.qualifying !== null || state.cancellation !== null, durationMs(window));
   if (state.cancellation !== null) return { ending: { status: 'cancelled', detail: state.cancellation } };
   if (!converted || state.qualifying === null) return { ending: { status: 'expired', detail: `no qualifying conversion within ${window}` } };
+  const { eventId, type, amount, currency, occurredAt } = state.qualifying;
+  run.emit('referral.converted', { ...run.referralData(), conversion: { eventId, type, amount, currency, occurredAt } });
   const view = record.addReward({
     // Unique per run: should a referee ever be referred again (past Temporal's retention, with the
     // projection lost), the new referral's reward cannot be mistaken for the old one's.
@@ -22,6 +24,8 @@ export async function awaitConversion(run: ReferralRun): Promise<{ reward: Refer
     currency: terms.currency,
     status: 'pending',
     providerRef: null,
+    percentOff: null,
+    promotionCode: null,
   });
   return { reward: new ReferrerReward(view) };
 }

@@ -1,13 +1,20 @@
 // holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
 // on a durable timer. A refund or a cancellation meanwhile releases it.
 import { condition } from '@temporalio/workflow';
+import type { RewardLimit } from '../../activities/index.ts';
 import { durationMs } from '../../domain/duration.ts';
+import type { ProgramTerms } from '../../domain/program.ts';
 import { ledger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
 
 const DAY_MS = 86_400_000;
+
+/** The program's limit on a referrer's rewards, as the ledger checks it. */
+export function rewardLimit(terms: ProgramTerms): RewardLimit {
+  return { maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer, periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period) };
+}
 
 export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
   const { input, state, record, terms } = run;
@@ -17,16 +24,14 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
     referralId: input.referralId,
     programId: terms.programId,
     participantId: state.referrer.participantId,
+    kind: terms.rewards.referrer.kind,
     currency: reward.view.currency,
     amount: reward.view.amount,
     description: `Referral reward (${terms.programId})`,
     // Provider look-ups for an earlier attempt need not search further back than this.
     searchFrom: new Date(Date.now() - DAY_MS).toISOString(),
   });
-  const limit = {
-    maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
-    periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
-  };
+  const limit = rewardLimit(terms);
   const reservation = await untilDone(run, 'holding the reward in the ledger', () =>
     ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [{ reward: payout, limit }]),
   );

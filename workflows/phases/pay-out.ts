@@ -31,7 +31,9 @@ export async function payOut(run: ReferralRun, reward: ReferrerReward): Promise<
       : run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded');
   }
   reward.paidTo = fulfilled.done.destination;
+  reward.view.promotionCode = fulfilled.done.promotionCode ?? null;
   record.setReward(reward.view, 'issued', fulfilled.done.providerRef);
   run.setStatus('rewarded');
+  run.emit('reward.issued', { ...run.referralData(), reward: reward.view }, rewardId);
   return null;
 }

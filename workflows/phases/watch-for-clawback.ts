@@ -27,5 +27,6 @@ export async function watchForClawback(run: ReferralRun, reward: ReferrerReward)
     return { status: 'rewarded' };
   }
   record.setReward(reward.view, 'reversed', reversed.done);
+  run.emit('reward.reversed', { ...run.referralData(), status: 'reversed', reward: reward.view }, reward.rewardId);
   return { status: 'reversed', detail: 'the qualifying conversion was refunded after the reward was paid' };
 }

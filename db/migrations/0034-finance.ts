@@ -118,7 +118,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     select a.program_id, a.currency,
       coalesce(sum(a.credits_pending - a.debits_pending) filter (where a.kind = 'rewards_payable'), 0) as held,
       coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.kind = 'rewards_payable'), 0) as owed,
-      coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.kind = 'stripe_credits'), 0) as paid_through_stripe,
+      coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.kind in ('stripe_credits', 'stripe_transfers', 'stripe_coupons')), 0) as paid_through_stripe,
       coalesce(sum(a.debits_posted - a.credits_posted) filter (where a.kind = 'rewards_expense'), 0) as expense
     from ledger_accounts a
     group by a.program_id, a.currency`.execute(db);

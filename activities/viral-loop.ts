@@ -1,0 +1,48 @@
+// The viral loop: a referee becomes a participant with a code and link of their own, so the people
+// a referral brings in can bring in others.
+import type { Db } from '../db/connect.ts';
+import { enrolReferee, findParticipantById } from '../db/participants.ts';
+import { failureTypes, nonRetryable } from '../domain/failures.ts';
+import type { Participant } from '../domain/participant.ts';
+import { referralLink } from '../domain/referral-link.ts';
+
+export interface RefereeEnrolment {
+  referralId: string;
+  programId: string;
+  referee: { externalId: string; email: string; name?: string | undefined; stripeCustomerId?: string | undefined };
+  /** The referrer's participant id: who brought the referee in. */
+  referredBy: string;
+}
+
+export interface EnrolledReferee {
+  participantId: string;
+  externalId: string;
+  code: string;
+  link: string;
+  referredBy: NonNullable<Participant['referredBy']>;
+}
+
+export function createViralLoopActivities(deps: { db: Db; publicBaseUrl: string }) {
+  return {
+    /** Enrols the referee (once: a participant already enrolled keeps their code). */
+    async enrolReferee({ programId, referee, referredBy }: RefereeEnrolment): Promise<EnrolledReferee> {
+      const referrer = await findParticipantById(deps.db, referredBy);
+      if (!referrer) throw nonRetryable(failureTypes.participantMissing, `participant ${referredBy} does not exist`);
+      const { participant } = await enrolReferee(deps.db, {
+        programId,
+        externalId: referee.externalId,
+        email: referee.email,
+        name: referee.name,
+        stripeCustomerId: referee.stripeCustomerId,
+        referredBy,
+      });
+      return {
+        participantId: participant.participantId,
+        externalId: participant.externalId,
+        code: participant.code,
+        link: referralLink(deps.publicBaseUrl, participant.code),
+        referredBy: participant.referredBy ?? { participantId: referrer.participantId, externalId: referrer.externalId, code: referrer.code },
+      };
+    },
+  };
+}
