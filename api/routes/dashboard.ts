@@ -7,6 +7,7 @@ import type { Finding } from '../../domain/reconciliation.ts';
 import { dashboardContentSecurityPolicy, dashboardPage } from '../dashboard/page.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import { pageLimitSchema } from '../page-cursor.ts';
 import { defineRoute } from '../route.ts';
 
 const FINDINGS_SHOWN = 5;
@@ -39,7 +40,7 @@ export function dashboardRoutes({ db }: ApiDeps) {
       access: ['finance', 'ops'],
       query: z.strictObject({
         programId: programIdSchema.optional().describe('the program to show; the first one when left out'),
-        days: z.coerce.number().int().min(1).max(366).default(30).describe('how many days of funnel, up to today (UTC)'),
+        days: pageLimitSchema(366, 30).describe('how many days of funnel, up to today (UTC)'),
       }),
       responses: { 200: { description: 'The dashboard', schema: dashboardSchema }, 404: { description: 'No such program' } },
       async handle({ query }) {

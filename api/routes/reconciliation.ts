@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { closeRun, findRun, latestRun, openRun } from '../../db/reconciliation.ts';
 import { reconciliationRunSchema } from '../../domain/reconciliation.ts';
+import { textSchema } from '../../domain/text.ts';
 import type { ReconciliationInput } from '../../workflows/reconciliation.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -58,7 +59,7 @@ export function reconciliationRoutes(deps: ApiDeps) {
       summary: 'A reconciliation run, with its findings',
       tag: 'Reconciliation',
       access: ['finance'],
-      params: z.object({ runId: z.string().min(1).max(200) }),
+      params: z.object({ runId: textSchema({ max: 200 }) }),
       responses: { 200: { description: 'The run', schema: reconciliationRunSchema }, 404: { description: 'No such run' } },
       async handle({ params: { runId } }) {
         const run = await findRun(db, runId);

@@ -138,7 +138,7 @@ describe('reconciliation', () => {
     expect(stack.stripe.transactionsForReward(edited.rewardId).map((t) => t.amount)).toEqual([-1500]);
 
     expect(stack.worker.output).toMatch(new RegExp(`"level":40[^\\n]*"runId":"${first.runId}"[^\\n]*"msg":"reconciliation found discrepancies"`));
-    const metrics = (await stack.call('GET', '/metrics', { key: null })).body as string;
+    const metrics = (await stack.call('GET', '/metrics')).body as string;
     expect(metrics).toContain('reconciliation_unrepaired_findings{kind="missing_in_stripe"} 1');
     expect(metrics).toContain('reconciliation_unrepaired_findings{kind="duplicate_in_stripe"} 1');
     expect(metrics).toContain('reconciliation_unrepaired_findings{kind="ledger_invariant"} 0');
@@ -164,7 +164,7 @@ describe('reconciliation', () => {
         error: 'Stripe refused to list balance transactions: The provided key does not have access to customers',
         findings: [],
       });
-      const metrics = (await stack.call('GET', '/metrics', { key: null })).body as string;
+      const metrics = (await stack.call('GET', '/metrics')).body as string;
       expect(metrics).toContain('reconciliation_last_run_failed 1');
       expect(stack.worker.output).toMatch(new RegExp(`"level":50[^\\n]*"runId":"${started.body.runId}"[^\\n]*"msg":"reconciliation failed"`));
     } finally {

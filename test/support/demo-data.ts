@@ -4,6 +4,7 @@
 import type { FakeStripe } from './fake-stripe.ts';
 import { programInput } from './program-fixtures.ts';
 import type { ApiResponse, CallOptions } from './stack.ts';
+import { userAgents } from './user-agents.ts';
 
 export interface Api {
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
@@ -55,11 +56,15 @@ export async function seedDemo(api: Api, stripe: FakeStripe): Promise<Demo> {
   const ana = await enrol('ana', 'Ana Ruiz');
   const omar = await enrol('omar', 'Omar Haddad', false);
 
+  // Each click from a person's browser of its own: link previews and clients that do not name
+  // themselves are not counted, nor is one browser's repeat of a link within half an hour.
+  let browsers = 0;
+  const asPerson = () => ({ accept: 'application/json', 'user-agent': userAgents.desktop.replace('Chrome/156.0.0.0', `Chrome/156.0.0.${++browsers}`) });
   let referees = 0;
   const refer = async (code: string, email?: string) => {
     referees += 1;
     const externalId = `referee-${referees}`;
-    const clicked = await api.call('GET', `/r/${code}`, { key: null, headers: { accept: 'application/json' } });
+    const clicked = await api.call('GET', `/r/${code}`, { key: null, headers: asPerson() });
     const clickId = new URL(clicked.headers.get('location') ?? 'http://invalid/').searchParams.get('rclid');
     const created = ok(
       await api.call('POST', `/v1/programs/${programId}/referrals`, {
@@ -87,7 +92,7 @@ export async function seedDemo(api: Api, stripe: FakeStripe): Promise<Demo> {
     ana: await refer(ana.code, 'ana+alt@example.com'),
     omar: await refer(omar.code),
   };
-  await api.call('GET', `/r/${jane.code}`, { key: null, headers: { accept: 'application/json' } });
+  await api.call('GET', `/r/${jane.code}`, { key: null, headers: asPerson() });
   await refer(sam.code);
   await Promise.all([
     ...referred.jane.map((referee) => convert(referee, 'rewarded')),
