@@ -79,7 +79,9 @@ const earnedReward = sql<EarnedReward>`
 /**
  * Every reward and purpose where the ledger's expectation and the provider's objects may disagree:
  * expected and not seen, seen and not expected, seen more than once, or seen with another amount.
- * Today each Stripe payout and clawback is one customer balance transaction.
+ * A reward paid as account credit is one customer balance transaction (negative), its clawback
+ * another; a cash reward is one Connect transfer, its clawback one transfer reversal. Coupons are not
+ * money, are not listed, and are expected of no one.
  */
 export async function providerComparisons(db: Db, runId: string): Promise<ProviderComparison[]> {
   const { rows } = await sql<{
@@ -93,12 +95,16 @@ export async function providerComparisons(db: Db, runId: string): Promise<Provid
     earned: (Omit<EarnedReward, 'amount'> & { amount: string }) | null;
   }>`
     with expected as (
-      select 'customer_balance_transaction' as kind, t.reward_id, 'credit' as purpose, -t.amount as amount, t.currency, t.referral_id
-      from ledger_transfers t where t.code = 'reward_fulfilled'
+      select case a.kind when 'stripe_credits' then 'customer_balance_transaction' else 'transfer' end as kind, t.reward_id,
+        case a.kind when 'stripe_credits' then 'credit' else 'reward' end as purpose,
+        case a.kind when 'stripe_credits' then -t.amount else t.amount end as amount, t.currency, t.referral_id
+      from ledger_transfers t join ledger_accounts a on a.id = t.credit_account_id
+      where t.code = 'reward_fulfilled' and a.kind in ('stripe_credits', 'stripe_transfers')
       union all
-      select 'customer_balance_transaction', t.reward_id, 'reversal', t.amount, t.currency, t.referral_id
+      select case a.kind when 'stripe_credits' then 'customer_balance_transaction' else 'transfer_reversal' end, t.reward_id, 'reversal', t.amount,
+        t.currency, t.referral_id
       from ledger_transfers t join ledger_accounts a on a.id = t.debit_account_id
-      where t.code = 'reward_reversed' and a.kind = 'stripe_credits'
+      where t.code = 'reward_reversed' and a.kind in ('stripe_credits', 'stripe_transfers')
     ),
     seen as (
       select kind, reward_id, purpose, coalesce(reward_id, object_id) as grouping,

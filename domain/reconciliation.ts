@@ -34,20 +34,22 @@ export const reconciliationRunSchema = z.object({
 export type ReconciliationRun = z.infer<typeof reconciliationRunSchema>;
 
 /**
- * The kinds of provider object a reward can become. Each is listed by its own source and compared
- * with the ledger on its own; Connect transfers and coupons join as kinds of their own.
+ * The kinds of provider object money paid through Stripe becomes, each compared with the ledger on its
+ * own: an account credit (and its clawback) is a customer balance transaction; a cash reward is a
+ * Connect transfer, clawed back by a transfer reversal. Coupons are not money and are not listed: a
+ * coupon reward is checked against the ledger's own invariants only.
  */
-export const providerObjectKinds = ['customer_balance_transaction'] as const;
+export const providerObjectKinds = ['customer_balance_transaction', 'transfer', 'transfer_reversal'] as const;
 export type ProviderObjectKind = (typeof providerObjectKinds)[number];
 
 /** A provider object carrying our metadata, as a run saw it. */
 export interface ProviderObject {
   kind: ProviderObjectKind;
   objectId: string;
-  /** Where it sits: the Stripe customer (or, later, connected account). */
+  /** Where it sits: the Stripe customer, or the connected account a transfer went to. */
   holder: string;
   rewardId: string | null;
-  /** credit or reversal, from the object's metadata. */
+  /** credit (a balance credit), reward (a transfer) or reversal, from the object's metadata. */
   purpose: string | null;
   /** Signed, as the provider has it (a customer balance credit is negative). */
   amount: number;
@@ -87,6 +89,9 @@ export interface ProviderComparison {
 }
 
 const money = (amount: number, currency: string) => `${amount} ${currency}`;
+/** What a person calls the object: a credit or reversal on a customer balance, a transfer or transfer reversal. */
+const objectName = ({ kind, purpose }: Pick<ProviderComparison, 'kind' | 'purpose'>) =>
+  kind === 'customer_balance_transaction' ? (purpose ?? 'object') : kind.replace('_', ' ');
 const described = (objects: ProviderComparison['seen']) =>
   objects.map((object) => `${object.objectId} (${money(object.amount, object.currency)} on ${object.holder})`).join(', ');
 
@@ -98,7 +103,8 @@ export function parkedAtPayout(reward: EarnedReward): boolean {
 /** The finding a comparison amounts to, or null when the ledger and the provider agree (or a payout is in flight). */
 export function compareFinding(comparison: ProviderComparison): NewFinding | null {
   const { expected, seen, rewardId, purpose, earned } = comparison;
-  const what = `a Stripe ${purpose ?? 'object'}`;
+  const name = objectName(comparison);
+  const what = `a Stripe ${name}`;
   const finding = (kind: FindingKind, detail: string, repairable = false): NewFinding => ({
     kind,
     rewardId,
@@ -109,30 +115,28 @@ export function compareFinding(comparison: ProviderComparison): NewFinding | nul
   if (!expected) {
     if (rewardId === null) return finding('unknown_in_stripe', `${described(seen)} carries our metadata but no reward id`);
     if (earned && earned.referralStatus === 'rewarding') return null;
-    if (earned && purpose === 'credit') {
+    if (earned && (purpose === 'credit' || purpose === 'reward')) {
       const parked = parkedAtPayout(earned);
       return finding(
         'unknown_in_stripe',
-        `Stripe credited reward ${rewardId} (${described(seen)}), but the ledger never booked the payout; the referral is ${earned.referralStatus ?? 'unknown'}${
-          parked ? ', and retrying its payout books the credit Stripe holds' : ''
-        }`,
+        `Stripe ${purpose === 'credit' ? 'credited' : 'paid'} reward ${rewardId} (${described(seen)}), but the ledger never booked the payout; the referral is ${
+          earned.referralStatus ?? 'unknown'
+        }${parked ? `, and retrying its payout books the ${purpose === 'credit' ? 'credit' : 'transfer'} Stripe holds` : ''}`,
         parked,
       );
     }
-    return finding('unknown_in_stripe', `${described(seen)} names reward ${rewardId}, for which the ledger has no ${purpose ?? 'object'} in Stripe`);
+    return finding('unknown_in_stripe', `${described(seen)} names reward ${rewardId}, for which the ledger has no ${name} in Stripe`);
   }
   const expectedMoney = money(expected.amount, expected.currency);
   if (seen.length === 0) {
     const done = purpose === 'reversal' ? `took reward ${rewardId} back` : `paid reward ${rewardId}`;
-    return finding(
-      'missing_in_stripe',
-      `the ledger ${done} through Stripe (a ${purpose} of ${expectedMoney}), but no Stripe customer the engine knows holds it`,
-    );
+    const where = comparison.kind === 'customer_balance_transaction' ? 'no Stripe customer the engine knows holds it' : `Stripe has no such ${name}`;
+    return finding('missing_in_stripe', `the ledger ${done} through Stripe (a ${name} of ${expectedMoney}), but ${where}`);
   }
   if (seen.length > 1)
     return finding(
       'duplicate_in_stripe',
-      `Stripe holds ${seen.length} ${purpose}s for reward ${rewardId}: ${described(seen)}; the ledger has one, of ${expectedMoney}`,
+      `Stripe holds ${seen.length} ${name}s for reward ${rewardId}: ${described(seen)}; the ledger has one, of ${expectedMoney}`,
     );
   const [object] = seen;
   if (object && (object.amount !== expected.amount || object.currency !== expected.currency)) {

@@ -11,7 +11,7 @@ import { loadIpCountry } from '../activities/ip-country.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeRewardProvider } from '../activities/providers/stripe-rewards.ts';
 import { createReconciliationActivities } from '../activities/reconciliation/index.ts';
-import { stripeCustomerBalanceSource } from '../activities/reconciliation/sources.ts';
+import { stripeCustomerBalanceSource, stripeTransferSource } from '../activities/reconciliation/sources.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import type { Db } from '../db/connect.ts';
@@ -89,12 +89,12 @@ export function webhookActivitiesFor(config: Config, db: Db, log: Logger) {
 const RECONCILIATION_READS_PER_SECOND = 10;
 
 export function reconciliationActivitiesFor(config: Config, db: Db, log: Logger) {
-  const sources = config.STRIPE_SECRET_KEY
+  const stripe = config.STRIPE_SECRET_KEY ? stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE) : null;
+  // Run one after the other, so together they stay under the one rate.
+  const sources = stripe
     ? [
-        stripeCustomerBalanceSource(stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE), db, {
-          readsPerSecond: RECONCILIATION_READS_PER_SECOND,
-          customersPerPage: 200,
-        }),
+        stripeCustomerBalanceSource(stripe, db, { readsPerSecond: RECONCILIATION_READS_PER_SECOND, customersPerPage: 200 }),
+        stripeTransferSource(stripe, { readsPerSecond: RECONCILIATION_READS_PER_SECOND }),
       ]
     : [];
   return createReconciliationActivities({ db, sources, log, repairWaitMs: 60_000 });

@@ -3,7 +3,7 @@
 // run finds nothing new.
 import { describe, expect, it } from '@jest/globals';
 import { reconciliationScheduleId } from '../../runtime/reconciliation-schedule.ts';
-import { createProgram, enrol, purchase, refer } from '../support/scenario.ts';
+import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { type Stack, useStack } from '../support/stack.ts';
 
 const stack = useStack();
@@ -148,6 +148,46 @@ describe('reconciliation', () => {
     const unrepaired = first.findings.filter((finding: Finding) => !finding.repaired);
     expect(byReward(second.findings)).toEqual(byReward(unrepaired));
     expect((await stack.call('GET', '/v1/reconciliation/runs/latest')).body).toEqual(second);
+  });
+
+  it('compares cash rewards with their Connect transfers, and clawbacks with the transfer reversals', async () => {
+    const programId = await createProgram(stack, {
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P60D',
+      rewards: { referrer: { kind: 'cash', amount: 1000 }, referee: null },
+    });
+    const paidInCash = async () => {
+      const account = stack.stripe.createConnectedAccount();
+      const referrer = await enrol(stack, programId, { stripeAccountId: account });
+      const { referralId, refereeExternalId } = await refer(stack, programId, referrer.code);
+      const eventId = uniqueId('evt');
+      await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId, eventId) });
+      const view = await stack.referralReaches(referralId, 'rewarded');
+      const [transfer] = stack.stripe.transfersTo(account);
+      if (!transfer) throw new Error(`no transfer to ${account}`);
+      return { referralId, refereeExternalId, eventId, account, rewardId: view.rewards[0]?.rewardId as string, transfer };
+    };
+    const clawedBack = await paidInCash();
+    const edited = await paidInCash();
+    await stack.call('POST', `/v1/programs/${programId}/refunds`, {
+      body: { eventId: uniqueId('rf'), refereeExternalId: clawedBack.refereeExternalId, conversionEventId: clawedBack.eventId, amount: 5000 },
+    });
+    await stack.referralReaches(clawedBack.referralId, 'reversed');
+    expect(clawedBack.transfer).toMatchObject({ reversed: true, amount_reversed: 1000 });
+    stack.stripe.editTransferAmount(edited.transfer.id, 700);
+
+    const run = await reconcile(stack);
+    const ours = run.findings.filter((finding: Finding) => [clawedBack.rewardId, edited.rewardId].includes(finding.rewardId ?? ''));
+    expect(ours).toEqual([
+      {
+        kind: 'amount_mismatch',
+        rewardId: edited.rewardId,
+        referralId: edited.referralId,
+        detail: `a Stripe transfer for reward ${edited.rewardId} is ${edited.transfer.id} (700 usd on ${edited.account}); the ledger has 1000 usd`,
+        repaired: false,
+      },
+    ]);
+    expect(run.findings.filter((finding: Finding) => finding.kind === 'ledger_invariant')).toEqual([]);
   });
 
   it('fails a run that cannot read Stripe, says why, and tells ops through the metric', async () => {

@@ -37,6 +37,27 @@ describe('a comparison of the ledger with Stripe', () => {
     });
   });
 
+  it('words a missing transfer reversal as one', () => {
+    expect(
+      compareFinding(
+        comparison({ kind: 'transfer_reversal', purpose: 'reversal', expected: { amount: 2000, currency: 'usd', referralId: 'ref_1' }, seen: [] }),
+      ),
+    ).toMatchObject({
+      kind: 'missing_in_stripe',
+      detail: 'the ledger took reward rw_1 back through Stripe (a transfer reversal of 2000 usd), but Stripe has no such transfer reversal',
+    });
+  });
+
+  it('repairs a transfer Stripe made whose payout is parked, as it does a credit', () => {
+    const parked = earned({ referralStatus: 'needs_attention', rewardStatus: 'failed', attention: 'fulfilment failed: timeout' });
+    const transfer = { objectId: 'tr_1', holder: 'acct_1', amount: 2000, currency: 'usd' };
+    expect(compareFinding(comparison({ kind: 'transfer', purpose: 'reward', expected: null, seen: [transfer], earned: parked }))).toMatchObject({
+      kind: 'unknown_in_stripe',
+      detail: expect.stringContaining('retrying its payout books the transfer Stripe holds'),
+      repairable: true,
+    });
+  });
+
   it('tells a changed currency from a matching one', () => {
     expect(compareFinding(comparison({ seen: [{ ...credit, currency: 'eur' }] }))).toMatchObject({ kind: 'amount_mismatch' });
   });
