@@ -6,6 +6,7 @@ import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordConversion } from '../db/fraud-sightings.ts';
 import { recordLateEvent } from '../db/late-events.ts';
+import { programExists } from '../db/programs.ts';
 import { findReferralView } from '../db/referrals.ts';
 import { type ConversionEvent, type ReferralStatus, type RefundEvent, referralStatusSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
@@ -56,7 +57,7 @@ async function deliver(
   const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
   if (!status) {
     // A customer who was never referred may be a referrer: where they pay from, and with which card, is theirs.
-    if (kind === 'conversion') await recordCustomerConversion(deps, programId, event as ConversionEvent);
+    if (kind === 'conversion' && (await programExists(deps.db, programId))) await recordCustomerConversion(deps, programId, event as ConversionEvent);
     return { attributed: false };
   }
   await recordLateEvent(deps.db, { programId, kind, eventId: event.eventId, referralId, referralStatus: status, payload: event });

@@ -37,3 +37,8 @@ export async function saveProgram(db: Db, programId: string, config: ProgramConf
     return { program: toProgram(row), created: false };
   });
 }
+
+/** Whether a program exists, without reading its terms. */
+export async function programExists(db: Db, programId: string): Promise<boolean> {
+  return (await db.selectFrom('programs').select('id').where('id', '=', programId).executeTakeFirst()) !== undefined;
+}

@@ -18,7 +18,17 @@ export const referrerRewardSchema = z
     amount: positiveAmountSchema.optional(),
     percent: percentSchema.optional(),
     maxAmount: positiveAmountSchema.optional(),
-    recurring: z.strictObject({ months: z.number().int().positive().nullable() }).optional(),
+    recurring: z
+      .strictObject({
+        months: z
+          .number()
+          .int()
+          .positive()
+          .max(1200)
+          .nullable()
+          .describe('how many calendar months later conversions earn rewards, at most 100 years; null for life'),
+      })
+      .optional(),
   })
   .superRefine((reward, ctx) => {
     if ((reward.amount === undefined) === (reward.percent === undefined)) {

@@ -150,6 +150,10 @@ try {
       // terms that contradict each other; the schema promises shape, so positive data may meet it.
       '[checks.positive_data_acceptance]',
       'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]',
+      // A request too big for the server to read (a huge query string) is refused before any route with
+      // 413 or 431, as it must be: no handler can read what the server would not take in.
+      '[checks.negative_data_rejection]',
+      'expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "431"]',
       // Only Stripe can sign an event: any other body is refused with the 400 the contract fixes.
       '[[operations]]',
       'include-path = "/v1/webhooks/stripe"',
@@ -201,6 +205,8 @@ try {
       exitCode = exitCode || 1;
     }
   }
+  // What the server logged (warnings and errors): the cause of any 5xx the fuzzer found.
+  if (exitCode !== 0) process.stderr.write(`fuzz: the stack's log:\n${stack.log()}\n`);
 } catch (error) {
   process.stderr.write(`fuzz: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {

@@ -149,6 +149,24 @@ describe('programs stored before these rules', () => {
   });
 });
 
+describe('what the schema fuzzer found', () => {
+  it('refuses a recurring span no calendar holds, so a conversion can never break its referral', async () => {
+    const programId = uniqueId('prog');
+    const rewards = { referrer: { kind: 'account_credit' as const, amount: 500, recurring: { months: 1_000_000_000 } }, referee: null };
+    const program = await stack.call('PUT', `/v1/programs/${programId}`, { body: programInput({ rewards }) });
+    expect(program).toMatchObject(problem(400));
+    expect(program.body.errors).toEqual([{ path: 'rewards.referrer.recurring.months', message: expect.stringContaining('1200') }]);
+    expect((await stack.call('GET', `/v1/programs/${programId}`)).status).toBe(404);
+  });
+
+  it('answers a conversion for a program that does not exist as unattributed and records nothing', async () => {
+    const programId = uniqueId('nowhere');
+    const conversion = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(uniqueId('u')) });
+    expect(conversion).toMatchObject({ status: 202, body: { attributed: false } });
+    expect(await stack.db.selectFrom('fraud_sightings').select('id').where('program_id', '=', programId).execute()).toEqual([]);
+  });
+});
+
 describe('methods and headers', () => {
   it('answer an unsupported method with 405 and the methods that are allowed', async () => {
     const patch = await stack.call('PATCH', '/v1/referrals', { body: {} });
