@@ -5,18 +5,22 @@ import helmet from 'helmet';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
 import { codecAuthorizer, codecCors } from './codec-access.ts';
+import { dashboardAssets } from './dashboard/page.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { rateLimits } from './rate-limits.ts';
+import { reconciliationMetrics } from './reconciliation-metrics.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { codecRoutes } from './routes/codec.ts';
 import { conversionRoutes } from './routes/conversions.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { linkRoutes } from './routes/links.ts';
 import { participantRoutes } from './routes/participants.ts';
 import { programRoutes } from './routes/programs.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { referralRoutes } from './routes/referrals.ts';
 import { signInRoutes } from './routes/sign-ins.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks.ts';
@@ -55,7 +59,7 @@ function httpMetrics(registry: Registry): express.RequestHandler {
 
 /**
  * Headers for every answer. An API answer is data, never a page: it may load nothing, run nothing and
- * be framed nowhere. The landing page and /docs, which are pages, set a policy of their own over this.
+ * be framed nowhere. The landing page, /docs and /dashboard, which are pages, set a policy of their own over this.
  */
 function securityHeaders(deps: ApiDeps): express.RequestHandler {
   return helmet({
@@ -90,6 +94,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   app.use(httpMetrics(metrics));
+  reconciliationMetrics(metrics, deps.db);
   app.use(securityHeaders(deps));
   const corsHandler = crossOrigin(deps);
   if (corsHandler) app.use(corsHandler);
@@ -104,6 +109,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...referralRoutes(deps),
     ...conversionRoutes(deps),
     ...ledgerRoutes(deps),
+    ...reconciliationRoutes(deps),
+    ...dashboardRoutes(deps),
     ...apiKeyRoutes(deps, authorizer),
     ...webhookEndpointRoutes(deps),
     ...stripeWebhookRoutes(deps, limits.authFailures),
@@ -115,8 +122,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   app.use('/v1/codec', codecCors(deps.codecCorsOrigins));
   mountRoutes(app, codec.convert, codecAuthorizer(authorizer, { challenge: false }), limits);
   mountRoutes(app, [codec.signIn], codecAuthorizer(authorizer, { challenge: true }), limits);
-  // The files /docs loads; not part of the API, so not in /openapi.json.
+  // The files /docs and /dashboard load; not part of the API, so not in /openapi.json.
   app.use('/docs/assets', docsAssets());
+  app.use('/dashboard/assets', dashboardAssets());
 
   app.use((req, _res, next) => next(notFound(`no endpoint ${req.method} ${req.path}; see /docs`)));
   app.use(errorHandler(deps.log));

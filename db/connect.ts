@@ -12,6 +12,8 @@ import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
 import * as rateLimits from './migrations/0030-rate-limits.ts';
 import * as programsWithinInputRules from './migrations/0031-programs-within-input-rules.ts';
 import * as crmSync from './migrations/0032-crm-sync.ts';
+import * as ledgerEntries from './migrations/0033-ledger-entries.ts';
+import * as finance from './migrations/0034-finance.ts';
 import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
@@ -46,6 +48,8 @@ const migrations = {
   '0030-rate-limits': rateLimits,
   '0031-programs-within-input-rules': programsWithinInputRules,
   '0032-crm-sync': crmSync,
+  '0033-ledger-entries': ledgerEntries,
+  '0034-finance': finance,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

@@ -1,6 +1,9 @@
 // Checks the ledger's invariants from its own data: every account's running totals equal the sum
-// of its transfers, debits equal credits per currency, and every post or void resolves a matching
-// pending transfer. Returns what is wrong; an empty list means the books balance.
+// of its transfers, debits equal credits per currency, every post or void resolves a matching
+// pending transfer, and every transfer has an entry on each of its accounts whose balance follows
+// from the one before. Postgres refuses writes that would break these (migration 0015); the audit
+// is the independent check that it did, and catches what a superuser could still do around it.
+// Returns what is wrong; an empty list means the books balance.
 import { sql } from 'kysely';
 import type { Db } from './connect.ts';
 
@@ -50,6 +53,40 @@ export async function auditLedger(db: Db): Promise<string[]> {
     join ledger_accounts d on d.id = t.debit_account_id join ledger_accounts c on c.id = t.credit_account_id
     where d.currency <> t.currency or c.currency <> t.currency`.execute(db);
   for (const row of wrongCurrency.rows) problems.push(`transfer ${row.id} moves money between currencies`);
+
+  const missingEntries = await sql<{ id: string }>`
+    select t.id from ledger_transfers t left join ledger_entries e on e.transfer_seq = t.seq
+    group by t.id, t.debit_account_id, t.credit_account_id
+    having count(e.account_id) <> 2 or count(*) filter (where e.account_id in (t.debit_account_id, t.credit_account_id)) <> 2`.execute(db);
+  for (const row of missingEntries.rows) problems.push(`transfer ${row.id} does not have one entry on each of its two accounts`);
+
+  const brokenChain = await sql<{ account_id: string; transfer_id: string }>`
+    with entries as (
+      select e.account_id, t.id as transfer_id, t.debit_account_id = e.account_id as debited,
+        case t.phase when 'pending' then t.amount when 'single' then 0 else -t.amount end as pending_change,
+        case when t.phase in ('single', 'post') then t.amount else 0 end as posted_change,
+        e.debits_pending - lag(e.debits_pending, 1, 0::bigint) over w as debits_pending,
+        e.debits_posted - lag(e.debits_posted, 1, 0::bigint) over w as debits_posted,
+        e.credits_pending - lag(e.credits_pending, 1, 0::bigint) over w as credits_pending,
+        e.credits_posted - lag(e.credits_posted, 1, 0::bigint) over w as credits_posted
+      from ledger_entries e join ledger_transfers t on t.seq = e.transfer_seq
+      window w as (partition by e.account_id order by e.at, e.transfer_seq)
+    )
+    select account_id, transfer_id from entries
+    where (debits_pending, debits_posted, credits_pending, credits_posted) is distinct from
+      (case when debited then pending_change else 0 end, case when debited then posted_change else 0 end,
+       case when debited then 0 else pending_change end, case when debited then 0 else posted_change end)`.execute(db);
+  for (const row of brokenChain.rows)
+    problems.push(`account ${row.account_id}: the balance after transfer ${row.transfer_id} does not follow from the one before`);
+
+  const staleTotals = await sql<{ id: string }>`
+    select a.id from ledger_accounts a
+    left join lateral (
+      select * from ledger_entries e where e.account_id = a.id order by e.at desc, e.transfer_seq desc limit 1
+    ) last on true
+    where (coalesce(last.debits_pending, 0), coalesce(last.debits_posted, 0), coalesce(last.credits_pending, 0), coalesce(last.credits_posted, 0))
+      is distinct from (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)`.execute(db);
+  for (const row of staleTotals.rows) problems.push(`account ${row.id}: its totals differ from the balance after its last entry`);
 
   return problems;
 }

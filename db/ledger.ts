@@ -1,15 +1,14 @@
 // Double-entry ledger. Every transfer moves one amount from a debit account to a credit account,
 // is written once under a unique idempotency key and never changed. Two-phase transfers reserve
-// an amount as pending and are later resolved by a single post or void transfer.
+// an amount as pending and are later resolved by a single post or void transfer. Postgres keeps
+// the accounts' totals and entries from the transfers, and refuses what would break the books.
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { EngineError, failureTypes } from '../domain/failures.ts';
-import type { AccountKind, Transfer } from '../domain/ledger.ts';
+import type { AccountKind, Transfer, TransferCode } from '../domain/ledger.ts';
 import { exactAmount, InvalidAmountError } from '../domain/money.ts';
 import type { Db } from './connect.ts';
 import type { Database, LedgerAccountRow, LedgerTransferRow } from './schema.ts';
-
-export type TransferCode = 'reward_earned' | 'reward_fulfilled' | 'reward_reversed';
 
 const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   rewards_expense: 'debit',
@@ -19,6 +18,7 @@ const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   stripe_coupons: 'credit',
 };
 
+/** The owner of the program's own accounts; its expense is kept per referrer, as "program:<participant id>". */
 export const PROGRAM_OWNER = 'program';
 
 export interface AccountRef {
@@ -68,31 +68,46 @@ export function toTransfer(row: LedgerTransferRow): Transfer {
   };
 }
 
-export async function ensureAccount(trx: Trx | Db, programId: string, currency: string, ref: AccountRef): Promise<LedgerAccountRow> {
-  const identity = { program_id: programId, owner: ref.owner, kind: ref.kind, currency };
-  await trx
+/** The accounts, in the order asked for, opened (with zero totals) where they did not exist yet. */
+export async function ensureAccounts(db: Trx | Db, programId: string, currency: string, refs: AccountRef[]): Promise<LedgerAccountRow[]> {
+  const find = () =>
+    db
+      .selectFrom('ledger_accounts')
+      .selectAll()
+      .where('program_id', '=', programId)
+      .where('currency', '=', currency)
+      .where((eb) => eb.or(refs.map((ref) => eb.and([eb('owner', '=', ref.owner), eb('kind', '=', ref.kind)]))))
+      .execute();
+  const match = (rows: LedgerAccountRow[]) => refs.map((ref) => rows.find((row) => row.owner === ref.owner && row.kind === ref.kind));
+  const found = match(await find());
+  if (found.every((row) => row !== undefined)) return found as LedgerAccountRow[];
+  await db
     .insertInto('ledger_accounts')
-    .values({ id: `acct_${randomUUID()}`, ...identity, normal_balance: NORMAL_BALANCE[ref.kind] })
+    .values(
+      refs.map((ref) => ({
+        id: `acct_${randomUUID()}`,
+        program_id: programId,
+        owner: ref.owner,
+        kind: ref.kind,
+        currency,
+        normal_balance: NORMAL_BALANCE[ref.kind],
+      })),
+    )
     .onConflict((oc) => oc.constraint('ledger_accounts_identity').doNothing())
     .execute();
-  return trx
-    .selectFrom('ledger_accounts')
-    .selectAll()
-    .where('program_id', '=', programId)
-    .where('owner', '=', ref.owner)
-    .where('kind', '=', ref.kind)
-    .where('currency', '=', currency)
-    .executeTakeFirstOrThrow();
+  const opened = match(await find());
+  if (opened.some((row) => row === undefined)) throw new LedgerConflictError(`accounts for ${programId}/${currency} could not be opened`);
+  return opened as LedgerAccountRow[];
 }
 
 /** Which account an id names: its owner and kind. */
-export async function accountRefOf(trx: Trx | Db, accountId: string): Promise<AccountRef> {
-  const row = await trx.selectFrom('ledger_accounts').select(['owner', 'kind']).where('id', '=', accountId).executeTakeFirstOrThrow();
+export async function accountRefOf(db: Trx | Db, accountId: string): Promise<AccountRef> {
+  const row = await db.selectFrom('ledger_accounts').select(['owner', 'kind']).where('id', '=', accountId).executeTakeFirstOrThrow();
   return { owner: row.owner, kind: row.kind };
 }
 
-async function findTransfer(trx: Trx | Db, key: string): Promise<LedgerTransferRow | undefined> {
-  return trx.selectFrom('ledger_transfers').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+async function findTransfer(db: Trx | Db, key: string): Promise<LedgerTransferRow | undefined> {
+  return db.selectFrom('ledger_transfers').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 }
 
 export async function findTransferByKey(db: Trx | Db, key: string): Promise<Transfer | null> {
@@ -116,36 +131,21 @@ export async function lockAccounts(trx: Trx, ids: string[]): Promise<void> {
   await trx.selectFrom('ledger_accounts').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
-async function addToTotals(trx: Trx, debitAccountId: string, creditAccountId: string, change: { pending: number; posted: number }) {
-  await trx
-    .updateTable('ledger_accounts')
-    .set({ debits_pending: sql`debits_pending + ${change.pending}`, debits_posted: sql`debits_posted + ${change.posted}` })
-    .where('id', '=', debitAccountId)
-    .execute();
-  await trx
-    .updateTable('ledger_accounts')
-    .set({ credits_pending: sql`credits_pending + ${change.pending}`, credits_posted: sql`credits_posted + ${change.posted}` })
-    .where('id', '=', creditAccountId)
-    .execute();
-}
-
-/** Writes a single-phase or pending transfer inside the caller's transaction; a repeat of the same key returns the first. */
-export async function applyTransfer(trx: Trx, request: TransferRequest): Promise<Transfer> {
+/**
+ * Writes a single-phase or pending transfer; a repeat of the same key returns the first. Postgres
+ * applies it to both accounts' totals and entries as it is inserted (migration 0015), so one
+ * statement is the whole write and needs no transaction of its own.
+ */
+export async function applyTransfer(db: Trx | Db, request: TransferRequest): Promise<Transfer> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw new InvalidAmountError(`transfer ${request.key}: amount must be a positive integer of minor units`);
   }
-  const debit = await ensureAccount(trx, request.programId, request.currency, request.debit);
-  const credit = await ensureAccount(trx, request.programId, request.currency, request.credit);
+  const [debit, credit] = (await ensureAccounts(db, request.programId, request.currency, [request.debit, request.credit])) as [
+    LedgerAccountRow,
+    LedgerAccountRow,
+  ];
   const phase = request.pending ? 'pending' : 'single';
-  const expected = { amount: String(request.amount), phase, debit_account_id: debit.id, credit_account_id: credit.id } as const;
-
-  const existing = await findTransfer(trx, request.key);
-  if (existing) {
-    assertSameTransfer(existing, expected);
-    return toTransfer(existing);
-  }
-  await lockAccounts(trx, [debit.id, credit.id]);
-  const inserted = await trx
+  const inserted = await db
     .insertInto('ledger_transfers')
     .values({
       id: `tr_${randomUUID()}`,
@@ -164,53 +164,71 @@ export async function applyTransfer(trx: Trx, request: TransferRequest): Promise
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!inserted) {
-    const winner = await findTransfer(trx, request.key);
-    if (!winner) throw new LedgerConflictError(`transfer ${request.key} vanished while being written`);
-    assertSameTransfer(winner, expected);
-    return toTransfer(winner);
-  }
-  await addToTotals(trx, debit.id, credit.id, request.pending ? { pending: request.amount, posted: 0 } : { pending: 0, posted: request.amount });
-  return toTransfer(inserted);
+  if (inserted) return toTransfer(inserted);
+  const existing = await findTransfer(db, request.key);
+  if (!existing) throw new LedgerConflictError(`transfer ${request.key} vanished while being written`);
+  assertSameTransfer(existing, { amount: String(request.amount), phase, debit_account_id: debit.id, credit_account_id: credit.id });
+  return toTransfer(existing);
 }
 
-/** Posts or voids the pending transfer written under pendingKey, once; a repeat of the same key returns the first. */
-export async function resolvePending(trx: Trx, key: string, pendingKey: string, outcome: 'post' | 'void'): Promise<Transfer> {
-  const pending = await findTransfer(trx, pendingKey);
-  if (pending?.phase !== 'pending') throw new LedgerConflictError(`no pending transfer ${pendingKey}`);
-  const existing = await findTransfer(trx, key);
-  if (existing) {
-    assertSameTransfer(existing, { phase: outcome, pending_id: pending.id });
-    return toTransfer(existing);
-  }
-  // Two resolutions racing each other queue on the account locks, and the second sees the first.
-  await lockAccounts(trx, [pending.debit_account_id, pending.credit_account_id]);
-  const resolution = await trx.selectFrom('ledger_transfers').selectAll().where('pending_id', '=', pending.id).executeTakeFirst();
-  if (resolution?.idempotency_key === key) return toTransfer(resolution);
-  if (resolution) throw new LedgerConflictError(`pending transfer ${pendingKey} was already ${resolution.phase === 'post' ? 'posted' : 'voided'}`);
-  const amount = exactAmount(pending.amount);
-  const inserted = await trx
+/**
+ * Posts or voids the pending transfer written under pendingKey, once; a repeat of the same key
+ * returns the first. One statement copies the pending transfer into its resolution; the unique
+ * pending_id lets only one resolution in, however many race.
+ */
+export async function resolvePending(db: Trx | Db, key: string, pendingKey: string, outcome: 'post' | 'void'): Promise<Transfer> {
+  const inserted = await db
     .insertInto('ledger_transfers')
-    .values({
-      id: `tr_${randomUUID()}`,
-      idempotency_key: key,
-      program_id: pending.program_id,
-      debit_account_id: pending.debit_account_id,
-      credit_account_id: pending.credit_account_id,
-      amount,
-      currency: pending.currency,
-      phase: outcome,
-      pending_id: pending.id,
-      code: pending.code,
-      participant_id: pending.participant_id,
-      referral_id: pending.referral_id,
-      reward_id: pending.reward_id,
-    })
+    .columns([
+      'id',
+      'idempotency_key',
+      'program_id',
+      'debit_account_id',
+      'credit_account_id',
+      'amount',
+      'currency',
+      'phase',
+      'pending_id',
+      'code',
+      'participant_id',
+      'referral_id',
+      'reward_id',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('ledger_transfers as pending')
+        .select([
+          eb.val(`tr_${randomUUID()}`).as('id'),
+          eb.val(key).as('idempotency_key'),
+          'pending.program_id',
+          'pending.debit_account_id',
+          'pending.credit_account_id',
+          'pending.amount',
+          'pending.currency',
+          eb.val(outcome).as('phase'),
+          'pending.id as pending_id',
+          'pending.code',
+          'pending.participant_id',
+          'pending.referral_id',
+          'pending.reward_id',
+        ])
+        .where('pending.idempotency_key', '=', pendingKey)
+        .where('pending.phase', '=', 'pending'),
+    )
+    .onConflict((oc) => oc.doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
-  await addToTotals(trx, pending.debit_account_id, pending.credit_account_id, {
-    pending: -amount,
-    posted: outcome === 'post' ? amount : 0,
-  });
-  return toTransfer(inserted);
+    .executeTakeFirst();
+  if (inserted) return toTransfer(inserted);
+
+  const pending = await findTransfer(db, pendingKey);
+  if (pending?.phase !== 'pending') throw new LedgerConflictError(`no pending transfer ${pendingKey}`);
+  const resolution = await db.selectFrom('ledger_transfers').selectAll().where('pending_id', '=', pending.id).executeTakeFirst();
+  if (resolution?.idempotency_key === key) {
+    assertSameTransfer(resolution, { phase: outcome });
+    return toTransfer(resolution);
+  }
+  if (resolution) throw new LedgerConflictError(`pending transfer ${pendingKey} was already ${resolution.phase === 'post' ? 'posted' : 'voided'}`);
+  const taken = await findTransfer(db, key);
+  if (taken) assertSameTransfer(taken, { phase: outcome, pending_id: pending.id });
+  throw new LedgerConflictError(`transfer ${key} could not be written`);
 }

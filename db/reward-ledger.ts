@@ -1,21 +1,18 @@
 // How a referrer reward moves through the ledger:
 //   earned (held)  rewards_expense  -> rewards_payable[participant]   pending, then posted or voided
-//   fulfilled      rewards_payable  -> stripe_credits                  when Stripe has credited the customer
-//   reversed       stripe_credits or rewards_payable -> rewards_expense, when a refund claws it back
+//   fulfilled      rewards_payable  -> stripe_credits, stripe_transfers or stripe_coupons [participant]
+//                  when Stripe has paid it: a customer balance credit, a Connect transfer, a coupon
+//   reversed       the account it was paid through, or rewards_payable -> rewards_expense, when a
+//                  refund claws it back
+// The payable and paid-through accounts are the participant's, so their statement shows every step.
+// The program's expense is kept per participant too (owner "program:<participant>"): a reward then
+// touches one referrer's accounts only, so rewards of different referrers never queue on one row,
+// and the program's expense is the sum of its expense accounts.
 import { sql, type Transaction } from 'kysely';
 import type { PaidThrough, Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
-import {
-  type AccountRef,
-  accountRefOf,
-  applyTransfer,
-  ensureAccount,
-  findTransferByKey,
-  LedgerConflictError,
-  lockAccounts,
-  PROGRAM_OWNER,
-  resolvePending,
-} from './ledger.ts';
+import { type AccountRef, accountRefOf, applyTransfer, ensureAccounts, findTransferByKey, LedgerConflictError, lockAccounts, PROGRAM_OWNER } from './ledger.ts';
+import { resolveInBatch } from './ledger-batches.ts';
 import type { Database } from './schema.ts';
 
 export interface RewardEntry {
@@ -34,7 +31,7 @@ export interface RewardLimit {
 
 export type Reservation = { outcome: 'reserved'; transfer: Transfer } | { outcome: 'capped'; rewardsInPeriod: number };
 
-const expense: AccountRef = { owner: PROGRAM_OWNER, kind: 'rewards_expense' };
+const expense = (participantId: string): AccountRef => ({ owner: `${PROGRAM_OWNER}:${participantId}`, kind: 'rewards_expense' });
 const payable = (participantId: string): AccountRef => ({ owner: participantId, kind: 'rewards_payable' });
 
 export const rewardKeys = (rewardId: string) => ({
@@ -74,7 +71,7 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
   return db.transaction().execute(async (trx) => {
     const before = await earlier(trx);
     if (before) return before;
-    const accounts = await Promise.all([expense, payable(reward.participantId)].map((ref) => ensureAccount(trx, reward.programId, reward.currency, ref)));
+    const accounts = await ensureAccounts(trx, reward.programId, reward.currency, [expense(reward.participantId), payable(reward.participantId)]);
     await lockAccounts(
       trx,
       accounts.map((account) => account.id),
@@ -89,7 +86,7 @@ export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLi
     const transfer = await applyTransfer(trx, {
       key,
       ...entryFields(reward),
-      debit: expense,
+      debit: expense(reward.participantId),
       credit: payable(reward.participantId),
       code: 'reward_earned',
       pending: true,
@@ -128,28 +125,28 @@ async function countLiveRewards(db: Db, participantId: string, periodMs: number 
 
 export async function voidReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return db.transaction().execute((trx) => resolvePending(trx, keys.void, keys.earn, 'void'));
+  return resolveInBatch(db, { key: keys.void, pendingKey: keys.earn, outcome: 'void' });
 }
 
+/** Books a held reward as earned; rewards coming due together are written together (db/ledger-batches.ts). */
 export async function postReward(db: Db, rewardId: string): Promise<Transfer> {
   const keys = rewardKeys(rewardId);
-  return db.transaction().execute((trx) => resolvePending(trx, keys.post, keys.earn, 'post'));
+  return resolveInBatch(db, { key: keys.post, pendingKey: keys.earn, outcome: 'post' });
 }
 
 /**
  * Moves the earned reward out of what the program owes the participant, once Stripe has paid it: as a
- * customer balance credit (the default), a Connect transfer, or a coupon.
+ * customer balance credit (the default), a Connect transfer, or a coupon. The account it goes to is
+ * the participant's own, so their statement shows it.
  */
 export async function recordStripeFulfilment(db: Db, reward: RewardEntry, paidThrough: PaidThrough = 'stripe_credits'): Promise<Transfer> {
-  return db.transaction().execute((trx) =>
-    applyTransfer(trx, {
-      key: rewardKeys(reward.rewardId).fulfil,
-      ...entryFields(reward),
-      debit: payable(reward.participantId),
-      credit: { owner: PROGRAM_OWNER, kind: paidThrough },
-      code: 'reward_fulfilled',
-    }),
-  );
+  return applyTransfer(db, {
+    key: rewardKeys(reward.rewardId).fulfil,
+    ...entryFields(reward),
+    debit: payable(reward.participantId),
+    credit: { owner: reward.participantId, kind: paidThrough },
+    code: 'reward_fulfilled',
+  });
 }
 
 /** Takes an issued reward back, from Stripe's side if it was fulfilled there, else from what is owed to the participant. */
@@ -159,6 +156,6 @@ export async function reverseReward(db: Db, reward: RewardEntry): Promise<Transf
     const fulfilled = await findTransferByKey(trx, keys.fulfil);
     // Back from wherever it was paid through; an unpaid reward is taken off what the participant is owed.
     const from = fulfilled ? await accountRefOf(trx, fulfilled.creditAccountId) : payable(reward.participantId);
-    return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense, code: 'reward_reversed' });
+    return applyTransfer(trx, { key: keys.reverse, ...entryFields(reward), debit: from, credit: expense(reward.participantId), code: 'reward_reversed' });
   });
 }

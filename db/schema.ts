@@ -3,7 +3,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Scope } from '../domain/api-key.ts';
 import type { Platform } from '../domain/click-origin.ts';
 import type { SightingKind } from '../domain/fraud/evidence.ts';
-import type { AccountKind, TransferPhase } from '../domain/ledger.ts';
+import type { AccountKind, TransferCode, TransferPhase } from '../domain/ledger.ts';
+import type { FindingKind, RunStatus, RunTrigger } from '../domain/reconciliation.ts';
 import type { ReferralStatus } from '../domain/referral.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -90,11 +91,22 @@ export interface LedgerTransfersTable {
   currency: string;
   phase: TransferPhase;
   pending_id: string | null;
-  code: string;
+  code: TransferCode;
   participant_id: string | null;
   referral_id: string | null;
   reward_id: string | null;
   created_at: CreatedAt;
+}
+
+/** One per account a transfer touched: the account's totals just after it; written only by the database. */
+export interface LedgerEntriesTable {
+  account_id: string;
+  at: Date;
+  transfer_seq: string;
+  debits_pending: string;
+  debits_posted: string;
+  credits_pending: string;
+  credits_posted: string;
 }
 
 export interface LateEventsTable {
@@ -111,6 +123,39 @@ export interface PayoutAttemptsTable {
   reward_id: string;
   customer_id: string;
   first_attempted_at: CreatedAt;
+}
+
+export interface ReconciliationRunsTable {
+  id: string;
+  trigger: RunTrigger;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  started_at: CreatedAt;
+  finished_at: ColumnType<Date | null, never, Date | string>;
+  checked: ColumnType<number, never, number>;
+  stripe_objects: ColumnType<number, never, number>;
+  error: ColumnType<string | null, never, string | null>;
+}
+
+export interface ReconciliationFindingsTable {
+  id: Generated<string>;
+  run_id: string;
+  kind: FindingKind;
+  reward_id: string | null;
+  referral_id: string | null;
+  detail: string;
+  repairable: boolean;
+  repaired: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface ReconciliationProviderObjectsTable {
+  run_id: string;
+  kind: string;
+  object_id: string;
+  holder: string;
+  reward_id: string | null;
+  purpose: string | null;
+  amount: ColumnType<string, number, never>;
+  currency: string;
 }
 
 export interface RefereeCustomersTable {
@@ -243,8 +288,12 @@ export interface Database {
   api_keys: ApiKeysTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
+  ledger_entries: LedgerEntriesTable;
   late_events: LateEventsTable;
   payout_attempts: PayoutAttemptsTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_findings: ReconciliationFindingsTable;
+  reconciliation_provider_objects: ReconciliationProviderObjectsTable;
   referee_customers: RefereeCustomersTable;
   stripe_events: StripeEventsTable;
   stripe_payments: StripePaymentsTable;
@@ -265,5 +314,6 @@ export type ClickRow = Selectable<ClicksTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
 export type LedgerTransferRow = Selectable<LedgerTransfersTable>;
+export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type LateEventRow = Selectable<LateEventsTable>;
 export type FraudSightingRow = Selectable<FraudSightingsTable>;

@@ -15,9 +15,10 @@ import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { encryptionCodec } from './payload-codec.ts';
+import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
 import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor, crmActivitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
+import { activitiesFor, crmActivitiesFor, deliveryPolicy, reconciliationActivitiesFor, webhookActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -108,22 +109,25 @@ export interface WorkerDeps {
 }
 
 /**
- * The workers, ready to run: referrals, with webhook deliveries and the CRM sync beside them. The namespace first gets
- * whichever search attributes it lacks; the activities get the reward provider and the CRM the
- * configuration names, and the client to start deliveries with (keep it open while they run).
+ * The workers, ready to run: referrals and reconciliation runs, with webhook deliveries and the CRM
+ * sync beside them. The namespace first gets whichever search attributes it lacks, and the daily
+ * schedules if they are missing; the activities get the reward provider and the CRM the
+ * configuration names, reconciliation what to compare the ledger with, and the client to start
+ * deliveries with (keep it open while they run).
  */
 export async function createWorker({ config, db, log, temporal, connection }: WorkerDeps): Promise<EngineWorkers> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
   const added = await ensureSearchAttributes(temporal.connection, namespace);
   if (added.length > 0) log.info({ added }, 'registered search attributes');
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
+  await ensureReconciliationSchedule(temporal, taskQueue, log);
   if (await ensureAddressRetentionSchedule(temporal, taskQueue)) log.info({ taskQueue }, 'scheduled the daily address retention job');
   const workers = await createEngineWorkers({
     connection,
     namespace,
     taskQueue,
     dataConverter: dataConverter(config),
-    activities: activitiesFor(config, db, log, temporal),
+    activities: { ...activitiesFor(config, db, log, temporal), ...reconciliationActivitiesFor(config, db, log) },
     webhookActivities: webhookActivitiesFor(config, db, log),
     crm: crmWorker(config, db, log),
   });

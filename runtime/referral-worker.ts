@@ -1,11 +1,12 @@
-// The Temporal workers a worker process runs: one for referral workflows and their activities, one
-// for webhook deliveries on their own task queue, and, with HubSpot configured, one for the CRM sync on
-// a rate-limited task queue of its own. All run from one bundle of the workflow code.
+// The Temporal workers a worker process runs: one for referral workflows, reconciliation runs and
+// their activities, one for webhook deliveries on their own task queue, and, with HubSpot configured,
+// one for the CRM sync on a rate-limited task queue of its own. All run from one bundle of the workflow code.
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import type { CrmActivities } from '../activities/crm.ts';
 import type { ReferralActivities } from '../activities/index.ts';
+import type { ReconciliationActivities } from '../activities/reconciliation/index.ts';
 import type { WebhookActivities } from '../activities/webhooks.ts';
 import { crmTaskQueue } from '../workflows/crm-sync.ts';
 import { webhookTaskQueue } from '../workflows/webhook-delivery.ts';
@@ -18,7 +19,7 @@ export interface EngineWorkerOptions {
   taskQueue: string;
   /** The same as the client's: payloads are encrypted (see payload-codec.ts). */
   dataConverter: DataConverter;
-  activities: ReferralActivities;
+  activities: ReferralActivities & ReconciliationActivities;
   webhookActivities: WebhookActivities;
   /** The CRM sync's activities and the rate HubSpot's limit allows; null without HubSpot. */
   crm: { activities: CrmActivities; activitiesPerSecond: number } | null;

@@ -1,5 +1,5 @@
 // Wiring from configuration to the real clients: which reward provider, whether there is a CRM (and
-// its sync's activities), and how webhooks are delivered.
+// its sync's activities), how webhooks are delivered, and what reconciliation compares the ledger with.
 
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -10,6 +10,8 @@ import { createActivities } from '../activities/index.ts';
 import { loadIpCountry } from '../activities/ip-country.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
 import { stripeRewardProvider } from '../activities/providers/stripe-rewards.ts';
+import { createReconciliationActivities } from '../activities/reconciliation/index.ts';
+import { stripeCustomerBalanceSource, stripeTransferSource } from '../activities/reconciliation/sources.ts';
 import type { RewardProvider } from '../activities/reward-provider.ts';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import type { Db } from '../db/connect.ts';
@@ -81,4 +83,19 @@ export function activitiesFor(config: Config, db: Db, log: Logger, temporal: Cli
 export function webhookActivitiesFor(config: Config, db: Db, log: Logger) {
   if (config.WEBHOOK_ALLOW_PRIVATE_URLS) log.warn('WEBHOOK_ALLOW_PRIVATE_URLS is true: webhooks may be sent to loopback and private addresses');
   return createWebhookActivities({ db, allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS, log });
+}
+
+/** Stripe reads for reconciliation: well under Stripe's limit (25/s in test mode), which payouts share. */
+const RECONCILIATION_READS_PER_SECOND = 10;
+
+export function reconciliationActivitiesFor(config: Config, db: Db, log: Logger) {
+  const stripe = config.STRIPE_SECRET_KEY ? stripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE) : null;
+  // Run one after the other, so together they stay under the one rate.
+  const sources = stripe
+    ? [
+        stripeCustomerBalanceSource(stripe, db, { readsPerSecond: RECONCILIATION_READS_PER_SECOND, customersPerPage: 200 }),
+        stripeTransferSource(stripe, { readsPerSecond: RECONCILIATION_READS_PER_SECOND }),
+      ]
+    : [];
+  return createReconciliationActivities({ db, sources, log, repairWaitMs: 60_000 });
 }

@@ -2,6 +2,7 @@
 
 export { addressRetentionWorkflow } from './address-retention.ts';
 export { crmSyncWorkflow } from './crm-sync.ts';
+export { reconciliationWorkflow } from './reconciliation.ts';
 export { recurringRewardWorkflow } from './recurring-reward.ts';
 export { referralWorkflow } from './referral.ts';
 export { webhookDeliveryWorkflow } from './webhook-delivery.ts';

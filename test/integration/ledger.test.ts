@@ -4,6 +4,7 @@ import type { Db } from '../../db/connect.ts';
 import { LedgerConflictError } from '../../db/ledger.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import { listBalances, listTransfers, summarize } from '../../db/ledger-reports.ts';
+import { participantStatements } from '../../db/ledger-statements.ts';
 import { postReward, type RewardEntry, recordStripeFulfilment, reserveReward, reverseReward, voidReward } from '../../db/reward-ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { seedParticipant, seedProgram } from '../support/seed.ts';
@@ -48,7 +49,10 @@ describe('a reward in the ledger', () => {
     expect(await balancesOf(reward.participantId)).toEqual([{ kind: 'rewards_payable', pending: 0, posted: 2000, available: 2000 }]);
 
     await recordStripeFulfilment(db, reward);
-    expect(await balancesOf(reward.participantId)).toEqual([{ kind: 'rewards_payable', pending: 0, posted: 0, available: 0 }]);
+    expect(await balancesOf(reward.participantId)).toEqual([
+      { kind: 'rewards_payable', pending: 0, posted: 0, available: 0 },
+      { kind: 'stripe_credits', pending: 0, posted: 2000, available: 2000 },
+    ]);
   });
 
   it('is voided without ever being earned', async () => {
@@ -99,6 +103,23 @@ describe('a reward in the ledger', () => {
     ]);
   });
 
+  it('writes rewards coming due together in one go, where a void racing a post and a reward never held fail alone', async () => {
+    const rewards = await Promise.all(Array.from({ length: 30 }, () => newReward()));
+    for (const reward of rewards) await reserveReward(db, reward, noLimit);
+    const [raced, ...rest] = rewards as [RewardEntry, ...RewardEntry[]];
+    const [post, release, neverHeld, ...others] = await Promise.allSettled([
+      postReward(db, raced.rewardId),
+      voidReward(db, raced.rewardId),
+      postReward(db, 'rw_never_held'),
+      ...rest.map((reward) => postReward(db, reward.rewardId)),
+    ]);
+    expect([post?.status, release?.status].sort()).toEqual(['fulfilled', 'rejected']);
+    expect([post, release].find((outcome) => outcome?.status === 'rejected')).toMatchObject({ reason: expect.any(LedgerConflictError) });
+    expect(neverHeld).toMatchObject({ status: 'rejected', reason: new LedgerConflictError('no pending transfer rw_never_held/earn') });
+    expect(others.map((outcome) => outcome.status === 'fulfilled' && outcome.value.phase)).toEqual(rest.map(() => 'post'));
+    for (const reward of rest) expect((await balancesOf(reward.participantId))[0]).toMatchObject({ kind: 'rewards_payable', posted: 2000 });
+  });
+
   it('refuses a repeated key with a different amount or beneficiary', async () => {
     const reward = await newReward();
     await reserveReward(db, reward, noLimit);
@@ -107,6 +128,91 @@ describe('a reward in the ledger', () => {
     await postReward(db, reward.rewardId);
     await expect(recordStripeFulfilment(db, reward)).resolves.toMatchObject({ amount: 2000 });
     await expect(recordStripeFulfilment(db, { ...reward, amount: 1 })).rejects.toThrow(LedgerConflictError);
+  });
+});
+
+/**
+ * A moment between what was written before and what is written after. Entries are stamped by
+ * Postgres to the microsecond and periods given to the millisecond, so the boundary is the database
+ * clock's next whole millisecond, and nothing is written until the clock has passed it.
+ */
+async function boundary(): Promise<string> {
+  const { rows } = await sql<{ at: Date }>`select date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' as at`.execute(db);
+  const at = (rows[0] as { at: Date }).at;
+  await sql`select pg_sleep(greatest(0, extract(epoch from ${at}::timestamptz - clock_timestamp())))`.execute(db);
+  return at.toISOString();
+}
+
+describe('a participant statement', () => {
+  it('opens with the balance before the period, lists each movement with what it was for, and closes with the sum', async () => {
+    const participantId = await seedParticipant(db, programId);
+    const before = await newReward(participantId, 300);
+    await reserveReward(db, before, noLimit);
+    await postReward(db, before.rewardId);
+    const from = await boundary();
+
+    const paid = await newReward(participantId, 2000);
+    await reserveReward(db, paid, noLimit);
+    await postReward(db, paid.rewardId);
+    await recordStripeFulfilment(db, paid);
+    await reverseReward(db, paid);
+    const released = await newReward(participantId, 500);
+    await reserveReward(db, released, noLimit);
+    await voidReward(db, released.rewardId);
+    const to = await boundary();
+    const after = await newReward(participantId, 9999);
+    await reserveReward(db, after, noLimit);
+
+    const [payable, stripe] = await participantStatements(db, participantId, { from, to });
+    expect(payable).toMatchObject({ kind: 'rewards_payable', currency: 'usd', opening: { pending: 0, posted: 300, available: 300 } });
+    expect(payable?.movements.map(({ purpose, phase, referralId, pending, posted }) => ({ purpose, phase, referralId, pending, posted }))).toEqual([
+      { purpose: 'reward', phase: 'pending', referralId: paid.referralId, pending: 2000, posted: 0 },
+      { purpose: 'reward', phase: 'post', referralId: paid.referralId, pending: -2000, posted: 2000 },
+      { purpose: 'payout', phase: 'single', referralId: paid.referralId, pending: 0, posted: -2000 },
+      { purpose: 'reward', phase: 'pending', referralId: released.referralId, pending: 500, posted: 0 },
+      { purpose: 'void', phase: 'void', referralId: released.referralId, pending: -500, posted: 0 },
+    ]);
+    expect(payable?.closing).toEqual({ pending: 0, posted: 300, available: 300 });
+    expect(payable?.movements[1]?.balance).toEqual({ pending: 0, posted: 2300, available: 2300 });
+
+    expect(stripe).toMatchObject({ kind: 'stripe_credits', opening: { posted: 0 }, closing: { posted: 0 } });
+    expect(stripe?.movements.map(({ purpose, posted }) => ({ purpose, posted }))).toEqual([
+      { purpose: 'payout', posted: 2000 },
+      { purpose: 'clawback', posted: -2000 },
+    ]);
+
+    for (const statement of [payable, stripe]) {
+      const moved = statement?.movements.reduce((sum, movement) => sum + movement.posted, 0) ?? NaN;
+      expect(statement?.closing.posted).toBe((statement?.opening.posted ?? NaN) + moved);
+    }
+    expect(await participantStatements(db, participantId, { from, to, currency: 'eur' })).toEqual([]);
+  });
+});
+
+describe('the program summary as of a past time', () => {
+  it('shows the liabilities as they stood then', async () => {
+    const other = await seedProgram(db, 'as-of');
+    const participantId = await seedParticipant(db, other);
+    const entry = (n: number): RewardEntry => ({
+      rewardId: `asof_${n}`,
+      referralId: `ref_asof_${n}`,
+      programId: other,
+      participantId,
+      currency: 'usd',
+      amount: 1000,
+    });
+    await reserveReward(db, entry(1), noLimit);
+    const held = await boundary();
+    await postReward(db, 'asof_1');
+    const earned = await boundary();
+    await recordStripeFulfilment(db, entry(1));
+
+    expect(await summarize(db, other, held)).toEqual([{ currency: 'usd', pendingLiability: 1000, earned: 0, fulfilled: 0, owed: 0, voided: 0, reversed: 0 }]);
+    expect(await summarize(db, other, earned)).toEqual([
+      { currency: 'usd', pendingLiability: 0, earned: 1000, fulfilled: 0, owed: 1000, voided: 0, reversed: 0 },
+    ]);
+    expect(await summarize(db, other)).toEqual([{ currency: 'usd', pendingLiability: 0, earned: 1000, fulfilled: 1000, owed: 0, voided: 0, reversed: 0 }]);
+    expect(await summarize(db, other, new Date(0).toISOString())).toEqual([]);
   });
 });
 
@@ -153,13 +259,24 @@ describe('ledger integrity', () => {
     await expect(sql`delete from ledger_transfers`.execute(db)).rejects.toThrow(/immutable/);
   });
 
-  it('notices an account whose totals drift from its transfers', async () => {
+  it('notices an account whose totals drift from its transfers, as only a superuser going around the database could make them', async () => {
     const reward = await newReward();
     await reserveReward(db, reward, noLimit);
-    await db.updateTable('ledger_accounts').set({ credits_pending: '1' }).where('owner', '=', reward.participantId).execute();
-    const problems = await auditLedger(db);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/credits_pending is 1 but its transfers sum to 2000/)]));
-    await db.updateTable('ledger_accounts').set({ credits_pending: '2000' }).where('owner', '=', reward.participantId).execute();
+    let problems: string[] = [];
+    const rolledBack = db.transaction().execute(async (trx) => {
+      // A superuser can switch triggers off for a session; the audit still sees what that did.
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await trx.updateTable('ledger_accounts').set({ credits_pending: '1' }).where('owner', '=', reward.participantId).execute();
+      problems = await auditLedger(trx);
+      throw new Error('rolled back');
+    });
+    await expect(rolledBack).rejects.toThrow('rolled back');
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/credits_pending is 1 but its transfers sum to 2000/),
+        expect.stringMatching(/its totals differ from the balance after its last entry/),
+      ]),
+    );
   });
 
   it('summarises a program for finance', async () => {

@@ -1,7 +1,9 @@
 // A stateful stand-in for the Stripe API, for the real stripe-node client to talk to: customers and
 // their balance transactions, coupons and promotion codes, connected accounts with transfers and
 // transfer reversals; Idempotency-Key replay as Stripe does it, and injected faults. It keeps every
-// object it was asked to create, so a test can count them and see a duplicate payout.
+// object it was asked to create, so a test can count them and see a duplicate payout, and lets a test
+// do what a person in the Stripe dashboard might: add a transaction, change its amount, make one
+// disappear, or refuse the listings reconciliation reads.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type Handler, listen, sendJson } from './http-server.ts';
@@ -145,6 +147,7 @@ export class FakeStripe {
   readonly requests: { method: string; path: string; idempotencyKey: string | null }[] = [];
   private readonly idempotent = new Map<string, StoredResponse | 'in_flight'>();
   private readonly faults: Fault[] = [];
+  private listingRefusal: { status: number; type: string; message: string } | null = null;
   private closeServer: (() => Promise<void>) | null = null;
   url = '';
 
@@ -178,6 +181,61 @@ export class FakeStripe {
 
   transfersTo(account: string): Transfer[] {
     return this.transfers.filter((transfer) => transfer.destination === account);
+  }
+
+  /** A balance transaction made by a person in the Stripe dashboard, not through the engine. */
+  addByHand(customerId: string, fields: Pick<BalanceTransaction, 'amount' | 'currency' | 'metadata'>): BalanceTransaction {
+    const customer = this.customers.get(customerId);
+    if (!customer) throw new Error(`no customer ${customerId}`);
+    customer.balance += fields.amount;
+    const transaction: BalanceTransaction = {
+      id: id('cbtxn'),
+      object: 'customer_balance_transaction',
+      ...fields,
+      description: 'Added by hand',
+      customer: customer.id,
+      created: now(),
+      ending_balance: customer.balance,
+      type: 'adjustment',
+      livemode: false,
+    };
+    this.balanceTransactions.push(transaction);
+    return transaction;
+  }
+
+  /** Every balance transaction of every customer that carries this reward id in its metadata. */
+  transactionsForReward(rewardId: string): BalanceTransaction[] {
+    return this.balanceTransactions.filter((t) => t.metadata.reward_id === rewardId);
+  }
+
+  /** A transaction gone from Stripe, as if support had removed it: the customer's balance goes with it. */
+  deleteBalanceTransaction(id: string): void {
+    const index = this.balanceTransactions.findIndex((t) => t.id === id);
+    const [removed] = index < 0 ? [] : this.balanceTransactions.splice(index, 1);
+    if (!removed) throw new Error(`no balance transaction ${id}`);
+    const customer = this.customers.get(removed.customer);
+    if (customer) customer.balance -= removed.amount;
+  }
+
+  /** A transaction whose amount someone changed by hand. */
+  editAmount(id: string, amount: number): void {
+    const transaction = this.balanceTransactions.find((t) => t.id === id);
+    if (!transaction) throw new Error(`no balance transaction ${id}`);
+    const customer = this.customers.get(transaction.customer);
+    if (customer) customer.balance += amount - transaction.amount;
+    transaction.amount = amount;
+  }
+
+  /** A transfer whose amount someone changed by hand (Stripe would not allow it; it stands for any mismatch). */
+  editTransferAmount(id: string, amount: number): void {
+    const transfer = this.transfers.find((t) => t.id === id);
+    if (!transfer) throw new Error(`no transfer ${id}`);
+    transfer.amount = amount;
+  }
+
+  /** Listings (balance transactions, transfers, reversals) answer with this error until told otherwise (null). */
+  refuseListings(error: { status: number; type: string; message: string } | null): void {
+    this.listingRefusal = error;
   }
 
   /** The next creations (of any object) answer with this error instead. */
@@ -217,6 +275,10 @@ export class FakeStripe {
     const params = parseForm(body);
     const route = `${req.method} ${url.pathname.replace(/\/(cus|acct|tr|promo|trr)_\w+/g, '/$1_*').replace(/^\/v1\/coupons\/[^/]+$/, '/v1/coupons/*')}`;
     const segment = (n: number) => url.pathname.split('/')[n] ?? '';
+    const refusal = this.listingRefusal;
+    if (refusal && req.method === 'GET' && /^\/v1\/(customers\/[^/]+\/balance_transactions|transfers(\/[^/]+\/reversals)?)$/.test(url.pathname)) {
+      return stripeError(res, refusal.status, refusal.type, refusal.message);
+    }
 
     switch (route) {
       case 'POST /v1/customers':
