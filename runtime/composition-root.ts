@@ -12,7 +12,7 @@ import { createApp } from '../api/app.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
-import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
+import { createEngineWorkers, type EngineWorkers, workerTuning } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { activitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
 
@@ -102,6 +102,8 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
     taskQueue,
     activities: activitiesFor(config, db, log, temporal),
     webhookActivities: webhookActivitiesFor(config, db, log),
+    tuning: workerTuning(config),
+    log,
   });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
   return workers;

@@ -18,6 +18,7 @@ const duration = z.string().transform((text, context) => {
   context.addIssue({ code: 'custom', message: checked.message });
   return z.NEVER;
 });
+const count = z.coerce.number().int().min(1);
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
 
 /**
@@ -79,6 +80,13 @@ const envSchema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
+    // Worker tuning (README, Performance): unset means the figure measured best on two cores.
+    WORKER_MAX_CACHED_WORKFLOWS: count.optional(),
+    WORKER_WORKFLOW_TASK_SLOTS: count.optional(),
+    WORKER_ACTIVITY_SLOTS: count.optional(),
+    WORKER_LOCAL_ACTIVITY_SLOTS: count.optional(),
+    WORKER_WORKFLOW_POLLERS: count.optional(),
+    WORKER_ACTIVITY_POLLERS: count.optional(),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {

@@ -1,12 +1,13 @@
 // The Temporal workers a worker process runs: one for referral workflows and their activities, one
-// for webhook deliveries on their own task queue. Both run from one bundle of the workflow code.
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
+// for webhook deliveries on their own task queue. Both run from one workflow bundle, prebuilt by
+// `npm run build` when current (runtime/workflow-bundle.ts), and with the tuning the configuration sets.
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import type { ReferralActivities } from '../activities/index.ts';
 import type { WebhookActivities } from '../activities/webhooks.ts';
 import { webhookTaskQueue } from '../workflows/webhook-delivery.ts';
-
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import type { Config } from './config.ts';
+import { loadWorkflowBundle } from './workflow-bundle.ts';
 
 export interface EngineWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +15,8 @@ export interface EngineWorkerOptions {
   taskQueue: string;
   activities: ReferralActivities;
   webhookActivities: WebhookActivities;
+  tuning: WorkerTuning;
+  log: Logger;
 }
 
 /** The workers as one: they run together, and when one stops the other is stopped too. */
@@ -22,11 +25,43 @@ export interface EngineWorkers {
   shutdown(): void;
 }
 
+export type WorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxConcurrentActivityTaskPolls'
+>;
+
+/**
+ * The referral worker's tuning, from the configuration, else the figures measured on two cores
+ * (README, Performance): the SDK's defaults, but for a cache sized to keep 100k waiting referrals
+ * from being replayed whenever one of them wakes up.
+ */
+export function workerTuning(config: Config): WorkerTuning {
+  const options: WorkerTuning = {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? 10_000,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS,
+    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS,
+    maxConcurrentWorkflowTaskPolls: config.WORKER_WORKFLOW_POLLERS,
+    maxConcurrentActivityTaskPolls: config.WORKER_ACTIVITY_POLLERS,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
 export async function createEngineWorkers(options: EngineWorkerOptions): Promise<EngineWorkers> {
-  const { connection, namespace, taskQueue } = options;
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+  const { connection, namespace, taskQueue, log } = options;
+  const started = performance.now();
+  const { code, source } = await loadWorkflowBundle();
+  const bundleMs = Math.round(performance.now() - started);
+  if (source === 'prebuilt') log.info({ bundleMs }, 'workflow bundle: prebuilt');
+  else log.info({ bundleMs, reason: source }, 'workflow bundle: built at start (`npm run build` prebuilds it)');
+  const workflowBundle = { code };
   const workers = [
-    await Worker.create({ connection, namespace, taskQueue, activities: options.activities, workflowBundle }),
+    await Worker.create({ connection, namespace, taskQueue, activities: options.activities, workflowBundle, ...options.tuning }),
     await Worker.create({ connection, namespace, taskQueue: webhookTaskQueue(taskQueue), activities: options.webhookActivities, workflowBundle }),
   ];
   const shutdown = () => {
