@@ -1,0 +1,124 @@
+// Scale on one box: many referrals waiting at once, some for their conversion (pending_conversion)
+// and some for their holding period to end (holding). Measures the worker's memory, the Postgres and
+// Temporal database sizes, and what a restarted worker (empty cache) takes to pay every referral
+// whose holding period ended while it was down, and to resume every one still waiting for a conversion.
+import pg from 'pg';
+import { referralIdFor } from '../domain/referral-id.ts';
+import { referralQuery } from '../workflows/definitions.ts';
+import { type Api, type BenchProgram, purchase, refer, setUpProgram } from './fixtures.ts';
+import { closedLoop } from './load.ts';
+import type { BenchStack } from './stack.ts';
+
+export interface WaitingOptions {
+  pending: number;
+  holding: number;
+  /** Long enough to outlast making the referrals: it runs out while the workers are down. */
+  holdingSeconds: number;
+  concurrency: number;
+  /** The Temporal server's storage, in MiB: its SQLite file, or its Postgres databases. */
+  temporalMiB(): Promise<number>;
+  log(line: string): void;
+}
+
+export interface WaitingFigures {
+  pending: number;
+  holding: number;
+  makeSeconds: number;
+  workerRssMiB: number;
+  postgresMiB: number;
+  temporalMiB: number;
+  workerStartSeconds: number;
+  /** From the restarted workers' start until every referral whose holding ended is rewarded. */
+  payAllSeconds: number;
+  /** Reading every pending referral once through its workflow: each is replayed into the new worker's cache. */
+  resumeAllSeconds: number;
+  workerRssAfterMiB: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function statusCounts(db: pg.Pool, programId: string): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ status: string; n: string }>('select status, count(*) as n from referrals where program_id = $1 group by status', [
+    programId,
+  ]);
+  return new Map(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+async function until(what: () => Promise<boolean>, log: (line: string) => void, label: string): Promise<void> {
+  let last = 0;
+  while (!(await what())) {
+    if (performance.now() - last > 30_000) {
+      log(`waiting: ${label}`);
+      last = performance.now();
+    }
+    await sleep(250);
+  }
+}
+
+/** The program with `count` referrers, each with a card on file: a hundred referees each, as a real program spreads them. */
+async function withReferrers(api: Api, stack: BenchStack, program: BenchProgram, count: number): Promise<BenchProgram[]> {
+  const more: BenchProgram[] = [];
+  await closedLoop(count - 1, 8, async (i) => {
+    const externalId = `referrer-${i + 1}`;
+    const participant = await api('POST', `/v1/programs/${program.programId}/participants`, {
+      externalId,
+      email: `${externalId}@example.com`,
+      stripeCustomerId: stack.stripe.createCustomer(),
+    });
+    more.push({ ...program, referrer: { participantId: String(participant.participantId), externalId, code: String(participant.code) } });
+  });
+  return [program, ...more];
+}
+
+export async function measureWaiting(stack: BenchStack, api: Api, programId: string, options: WaitingOptions): Promise<WaitingFigures> {
+  const { pending, holding, log } = options;
+  const db = new pg.Pool({ connectionString: stack.postgresUrl, max: 2 });
+  try {
+    const program = await setUpProgram(api, programId, `PT${options.holdingSeconds}S`, stack.stripe.createCustomer());
+    const total = pending + holding;
+    const programs = await withReferrers(api, stack, program, Math.max(1, Math.ceil(total / 100)));
+    const made = performance.now();
+    let lastConverted = 0;
+    await closedLoop(total, options.concurrency, async (i) => {
+      const referee = `${programId}-${i}`;
+      await refer(api, programs[i % programs.length] ?? program, referee);
+      if (i < holding) {
+        await api('POST', `/v1/programs/${programId}/conversions`, purchase(referee, `order-${referee}`));
+        lastConverted = Date.now();
+      }
+      if (i > 0 && i % 10_000 === 0) log(`made ${i} of ${total} referrals`);
+    });
+    await until(
+      async () => {
+        const counts = await statusCounts(db, programId);
+        return (counts.get('holding') ?? 0) === holding && (counts.get('pending_conversion') ?? 0) === pending;
+      },
+      log,
+      'every referral in holding or pending_conversion',
+    );
+    const makeSeconds = (performance.now() - made) / 1000;
+    const workerRssMiB = (await Promise.all(stack.workers.map((worker) => worker.rssMiB()))).reduce((a, b) => a + b, 0);
+    const { rows } = await db.query<{ bytes: string }>('select pg_database_size(current_database()) as bytes');
+    const postgresMiB = Number(rows[0]?.bytes) / 2 ** 20;
+    const temporalMiB = await options.temporalMiB();
+    const workerCount = stack.workers.length;
+
+    await stack.stopWorkers();
+    const dueIn = lastConverted + options.holdingSeconds * 1000 + 2_000 - Date.now();
+    if (dueIn > 0) await sleep(dueIn);
+    const restarted = performance.now();
+    await stack.startWorkers(workerCount);
+    const workerStartSeconds = (performance.now() - restarted) / 1000;
+    await until(async () => ((await statusCounts(db, programId)).get('rewarded') ?? 0) === holding, log, 'every held reward paid');
+    const payAllSeconds = (performance.now() - restarted) / 1000;
+
+    const resumed = await closedLoop(pending, options.concurrency, async (i) => {
+      await stack.client.workflow.getHandle(referralIdFor(programId, `${programId}-${holding + i}`)).query(referralQuery);
+    });
+    const resumeAllSeconds = resumed.seconds;
+    const workerRssAfterMiB = (await Promise.all(stack.workers.map((worker) => worker.rssMiB()))).reduce((a, b) => a + b, 0);
+    return { pending, holding, makeSeconds, workerRssMiB, postgresMiB, temporalMiB, workerStartSeconds, payAllSeconds, resumeAllSeconds, workerRssAfterMiB };
+  } finally {
+    await db.end();
+  }
+}
