@@ -39,7 +39,15 @@ async function historyLength(stack: BenchStack, workflowId: string): Promise<num
   return history.events?.length ?? 0;
 }
 
-async function measureSide(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline', count: number, concurrency: number, tag: string) {
+export async function measureSide(
+  stack: BenchStack,
+  api: Api,
+  program: BenchProgram,
+  side: 'engine' | 'baseline',
+  count: number,
+  concurrency: number,
+  tag: string,
+) {
   const names = Array.from({ length: count }, (_, i) => `${tag}-${side}-${i}`);
   await ready(stack, api, program, side, names);
   const convertOne = converter(stack, api, program, side);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
 import { FakeStripe } from '../test/support/fake-stripe.ts';
@@ -65,8 +65,8 @@ export interface StackOptions {
   dir: string;
   /** A Temporal server already running; unset starts a dev server with its SQLite file under `dir`. */
   temporalAddress?: string;
-  /** A Postgres cluster already running (its admin URL); unset starts one under `dir`. */
-  postgres?: RunningPostgres;
+  /** The engine's database in a Postgres already running; unset starts one under `dir`. */
+  postgresUrl?: string;
   workers: number;
   /** Extra environment of the worker processes: WORKER_* tuning. */
   workerEnv?: Record<string, string>;
@@ -90,10 +90,11 @@ export interface BenchStack {
 
 export async function startStack(options: StackOptions): Promise<BenchStack> {
   const [postgres, dev, stripe, apiPort] = await Promise.all([
-    options.postgres ??
-      Promise.all([freePort(), postgresExecutables()]).then(([port, executables]) =>
-        startEmbeddedPostgres({ dataDir: path.join(options.dir, 'postgres'), port, executables, ephemeral: true }),
-      ),
+    options.postgresUrl
+      ? { url: options.postgresUrl, stop: async () => undefined }
+      : Promise.all([freePort(), postgresExecutables()]).then(([port, executables]) =>
+          startEmbeddedPostgres({ dataDir: path.join(options.dir, 'postgres'), port, executables, ephemeral: true }),
+        ),
     options.temporalAddress
       ? null
       : TestWorkflowEnvironment.createLocal({
@@ -143,7 +144,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     async close() {
       await Promise.all([api.stop(), baseline.stop(), stopWorkers()]);
       await connection.close();
-      await Promise.all([dev?.teardown(), options.postgres ? undefined : postgres.stop(), stripe.close()]);
+      await Promise.all([dev?.teardown(), postgres.stop(), stripe.close()]);
     },
   };
 }

@@ -12,8 +12,6 @@ import type { BenchStack } from './stack.ts';
 export interface WaitingOptions {
   pending: number;
   holding: number;
-  /** Long enough to outlast making the referrals: it runs out while the workers are down. */
-  holdingSeconds: number;
   concurrency: number;
   /** The Temporal server's storage, in MiB: its SQLite file, or its Postgres databases. */
   temporalMiB(): Promise<number>;
@@ -24,9 +22,13 @@ export interface WaitingFigures {
   pending: number;
   holding: number;
   makeSeconds: number;
+  /** Set from the pace the pending ones were made at, to outlast making the rest; it ends while the workers are down. */
+  holdingSeconds: number;
   workerRssMiB: number;
   postgresMiB: number;
   temporalMiB: number;
+  /** Rewards whose holding ended before the workers stopped (the holding period was set too short): not in payAllSeconds. */
+  paidBeforeRestart: number;
   workerStartSeconds: number;
   /** From the restarted workers' start until every referral whose holding ended is rewarded. */
   payAllSeconds: number;
@@ -70,28 +72,36 @@ async function withReferrers(api: Api, stack: BenchStack, program: BenchProgram,
   return [program, ...more];
 }
 
-export async function measureWaiting(stack: BenchStack, api: Api, programId: string, options: WaitingOptions): Promise<WaitingFigures> {
-  const { pending, holding, log } = options;
+export async function measureWaiting(stack: BenchStack, api: Api, tag: string, options: WaitingOptions): Promise<WaitingFigures> {
+  const { pending, holding, concurrency, log } = options;
   const db = new pg.Pool({ connectionString: stack.postgresUrl, max: 2 });
+  const referee = (i: number) => `${tag}-${i}`;
   try {
-    const program = await setUpProgram(api, programId, `PT${options.holdingSeconds}S`, stack.stripe.createCustomer());
-    const total = pending + holding;
-    const programs = await withReferrers(api, stack, program, Math.max(1, Math.ceil(total / 100)));
     const made = performance.now();
+    // Those that wait for a conversion first, at the pace that sets the holding period of the rest.
+    const waitingProgram = await setUpProgram(api, `${tag}-pending`, 'P30D', stack.stripe.createCustomer());
+    const waitingReferrers = await withReferrers(api, stack, waitingProgram, Math.max(1, Math.ceil(pending / 100)));
+    const madePending = await closedLoop(pending, concurrency, async (i) => {
+      await refer(api, waitingReferrers[i % waitingReferrers.length] ?? waitingProgram, referee(i));
+      if (i > 0 && i % 10_000 === 0) log(`made ${i} of ${pending} pending referrals`);
+    });
+    // Converting costs about as much again as referring; half as fast again leaves room for a busy machine.
+    const holdingSeconds = Math.ceil((holding / madePending.perSecond) * 3) + 30;
+    log(`${pending} pending made at ${madePending.perSecond.toFixed(1)}/s; holding period of the rest: ${holdingSeconds} s`);
+    const holdingProgram = await setUpProgram(api, `${tag}-holding`, `PT${holdingSeconds}S`, stack.stripe.createCustomer());
+    const holdingReferrers = await withReferrers(api, stack, holdingProgram, Math.max(1, Math.ceil(holding / 100)));
     let lastConverted = 0;
-    await closedLoop(total, options.concurrency, async (i) => {
-      const referee = `${programId}-${i}`;
-      await refer(api, programs[i % programs.length] ?? program, referee);
-      if (i < holding) {
-        await api('POST', `/v1/programs/${programId}/conversions`, purchase(referee, `order-${referee}`));
-        lastConverted = Date.now();
-      }
-      if (i > 0 && i % 10_000 === 0) log(`made ${i} of ${total} referrals`);
+    await closedLoop(holding, concurrency, async (i) => {
+      const name = referee(pending + i);
+      await refer(api, holdingReferrers[i % holdingReferrers.length] ?? holdingProgram, name);
+      await api('POST', `/v1/programs/${holdingProgram.programId}/conversions`, purchase(name, `order-${name}`));
+      lastConverted = Date.now();
+      if (i > 0 && i % 10_000 === 0) log(`made ${i} of ${holding} holding referrals`);
     });
     await until(
       async () => {
-        const counts = await statusCounts(db, programId);
-        return (counts.get('holding') ?? 0) === holding && (counts.get('pending_conversion') ?? 0) === pending;
+        const [waiting, held] = await Promise.all([statusCounts(db, waitingProgram.programId), statusCounts(db, holdingProgram.programId)]);
+        return (waiting.get('pending_conversion') ?? 0) === pending && (held.get('holding') ?? 0) + (held.get('rewarded') ?? 0) === holding;
       },
       log,
       'every referral in holding or pending_conversion',
@@ -104,20 +114,34 @@ export async function measureWaiting(stack: BenchStack, api: Api, programId: str
     const workerCount = stack.workers.length;
 
     await stack.stopWorkers();
-    const dueIn = lastConverted + options.holdingSeconds * 1000 + 2_000 - Date.now();
+    const paidBeforeRestart = (await statusCounts(db, holdingProgram.programId)).get('rewarded') ?? 0;
+    const dueIn = lastConverted + holdingSeconds * 1000 + 2_000 - Date.now();
+    log(`workers stopped; ${paidBeforeRestart} paid before; restarting in ${Math.max(0, dueIn / 1000).toFixed(0)} s, when every holding period has ended`);
     if (dueIn > 0) await sleep(dueIn);
     const restarted = performance.now();
     await stack.startWorkers(workerCount);
     const workerStartSeconds = (performance.now() - restarted) / 1000;
-    await until(async () => ((await statusCounts(db, programId)).get('rewarded') ?? 0) === holding, log, 'every held reward paid');
+    await until(async () => ((await statusCounts(db, holdingProgram.programId)).get('rewarded') ?? 0) === holding, log, 'every held reward paid');
     const payAllSeconds = (performance.now() - restarted) / 1000;
 
-    const resumed = await closedLoop(pending, options.concurrency, async (i) => {
-      await stack.client.workflow.getHandle(referralIdFor(programId, `${programId}-${holding + i}`)).query(referralQuery);
+    const resumed = await closedLoop(pending, concurrency, async (i) => {
+      await stack.client.workflow.getHandle(referralIdFor(waitingProgram.programId, referee(i))).query(referralQuery);
     });
-    const resumeAllSeconds = resumed.seconds;
     const workerRssAfterMiB = (await Promise.all(stack.workers.map((worker) => worker.rssMiB()))).reduce((a, b) => a + b, 0);
-    return { pending, holding, makeSeconds, workerRssMiB, postgresMiB, temporalMiB, workerStartSeconds, payAllSeconds, resumeAllSeconds, workerRssAfterMiB };
+    return {
+      pending,
+      holding,
+      makeSeconds,
+      holdingSeconds,
+      workerRssMiB,
+      postgresMiB,
+      temporalMiB,
+      paidBeforeRestart,
+      workerStartSeconds,
+      payAllSeconds,
+      resumeAllSeconds: resumed.seconds,
+      workerRssAfterMiB,
+    };
   } finally {
     await db.end();
   }
