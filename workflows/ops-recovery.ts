@@ -1,7 +1,7 @@
 // Steps that ops can rescue: a step that fails for good parks the referral in needs_attention until
 // ops retry it (and, where it makes sense, cancel instead). Transient failures never get here: the
 // activity's retry policy absorbs them.
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import type { RewardView } from '../domain/referral.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Stop } from './referral-state.ts';
@@ -23,7 +23,8 @@ export async function withOpsRecovery<T>(run: ReferralRun, step: string, action:
     try {
       return { done: await action() };
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      // A local activity's failure may arrive unwrapped, as the activity's own ApplicationFailure.
+      if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
       const resumeAs = record.status;
       const rewardStatus = options.reward?.view.status;
       state.retryRequested = false;

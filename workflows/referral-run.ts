@@ -2,6 +2,7 @@
 // keep Postgres and the CRM in step, and its events on their way out. Phases change the referral only
 // through this.
 import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ReferralSyncInput } from '../activities/index.ts';
 import type { ProgramTerms } from '../domain/program.ts';
 import type { ReferralStatus, ReferralView, RewardView } from '../domain/referral.ts';
 import type { WebhookEventType } from '../domain/webhooks.ts';
@@ -11,6 +12,7 @@ import { EventOutbox } from './event-outbox.ts';
 import { Mirror } from './mirror.ts';
 import { ReferralRecord } from './referral-record.ts';
 import { ReferralState } from './referral-state.ts';
+import { ReferralSync } from './referral-sync.ts';
 import { referralSearchAttributes } from './search-attributes.ts';
 
 /** How a referral ends: its final status and why. */
@@ -19,18 +21,31 @@ export interface Ending {
   detail?: string | undefined;
 }
 
+/** A copy kept in step with the referral: touched on each change, settled before the referral ends. */
+export interface Copy {
+  touch(): void;
+  settled(): Promise<void>;
+}
+
 export class ReferralRun {
   readonly input: ReferralInput;
   readonly terms: ProgramTerms;
   readonly record: ReferralRecord;
   readonly state: ReferralState;
-  readonly projection: Mirror;
+  readonly projection: Copy;
   readonly crm: Mirror;
   /**
    * Webhook events and the viral loop came after the first referrals ran: a referral whose history was
    * made without them carries on without them, so that it replays as it ran.
    */
   readonly eventsOut: boolean;
+  /**
+   * A compact history: the projection and events out written together (ReferralSync), and the fraud
+   * check with the hold, and the booking, as local activities. Referrals from before it carry on as
+   * they ran.
+   */
+  readonly compact: boolean;
+  private readonly sync: ReferralSync | null = null;
   /** The referee's reward, when the program offers one, and its issuing, which the referral does not wait for. */
   refereeReward: RewardView | null = null;
   private refereeRewardIssued: Promise<void> = Promise.resolve();
@@ -41,11 +56,18 @@ export class ReferralRun {
     this.terms = input.terms;
     this.record = new ReferralRecord(input);
     this.state = new ReferralState(input.referrer);
-    this.eventsOut = patched('events-out');
+    // Asked first: a compact referral needs no events-out marker of its own, as it has events out.
+    this.compact = patched('compact-history');
+    this.eventsOut = this.compact || patched('events-out');
     this.outbox = new EventOutbox((events) =>
       databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
     );
-    this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
+    if (this.compact) {
+      this.sync = new ReferralSync(this.record, (due) => databaseWrites.syncReferral.executeWithOptions({ summary: syncSummary(due) }, [due]));
+      this.projection = this.sync;
+    } else {
+      this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
+    }
     this.crm = new Mirror('crm', () =>
       crms.syncCrm({
         referralId: input.referralId,
@@ -94,7 +116,15 @@ export class ReferralRun {
   emit(type: WebhookEventType, data: Record<string, unknown>, about?: string): void {
     if (!this.eventsOut) return;
     const id = `evt_${this.input.referralId.replace(/^ref_/, '')}_${type}${about ? `_${about}` : ''}`;
-    this.outbox.emit({ id, programId: this.terms.programId, type, createdAt: new Date().toISOString(), data });
+    const event = { id, programId: this.terms.programId, type, createdAt: new Date().toISOString(), data };
+    if (this.sync) this.sync.emit(event);
+    else this.outbox.emit(event);
+  }
+
+  /** Runs a ledger step as a local activity that also carries the projection and events due (compact referrals). */
+  ledgerStep<T>(step: (due: ReferralSyncInput | null) => Promise<T>): Promise<T> {
+    if (!this.sync) throw new Error('ledger steps run as local activities only in compact referrals');
+    return this.sync.carriedBy(step);
   }
 
   setStatus(status: ReferralStatus, detail?: string): void {
@@ -115,9 +145,15 @@ export class ReferralRun {
     if (this.record.status !== status) this.setStatus(status, detail);
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
     await this.refereeRewardIssued;
-    this.projection.touch();
+    if (this.sync) this.sync.touchIfChanged();
+    else this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);
     await condition(allHandlersFinished);
     return this.record.view;
   }
+}
+
+function syncSummary({ projection, events }: ReferralSyncInput): string {
+  const parts = [...(projection ? [`projection r${projection.revision}`] : []), ...events.map((event) => event.type)];
+  return `record ${parts.join(', ')}`;
 }

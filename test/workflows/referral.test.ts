@@ -144,15 +144,17 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
+    // Activities and local activities (markers) alike; the writes of the projection and events are named too.
     const summaries = (history.events ?? [])
-      .filter((event) => event.activityTaskScheduledEventAttributes)
-      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()));
-    expect(summaries).toEqual([
-      `fraud check of referral ${input.referralId}`,
-      `hold reward ${rewardId} in the ledger`,
+      .filter((event) => event.userMetadata?.summary && (event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes))
+      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()) as string);
+    expect(summaries.filter((summary) => !summary.startsWith('record '))).toEqual([
+      `fraud check of referral ${input.referralId}, holding reward ${rewardId} in the ledger if it passes`,
       `book earned reward ${rewardId}`,
       `pay reward ${rewardId} to the referrer`,
+      `enrol the referee of ${input.referralId} as a participant`,
     ]);
+    expect(summaries).toContain('record projection r0, referral.created');
   });
 
   it('records a conversion that does not qualify and keeps waiting', async () => {

@@ -1,6 +1,7 @@
 // holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
 // on a durable timer. A refund or a cancellation meanwhile releases it.
 import { condition } from '@temporalio/workflow';
+import type { HoldInput, RewardReservation } from '../../activities/index.ts';
 import { durationMs } from '../../domain/duration.ts';
 import { ledger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
@@ -9,8 +10,9 @@ import type { ReferrerReward } from '../referrer-reward.ts';
 
 const DAY_MS = 86_400_000;
 
-export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
-  const { input, state, record, terms } = run;
+/** What holding the reward in the ledger takes: the payout, now settled, and the referrer's limit. */
+export function holdInput(run: ReferralRun, reward: ReferrerReward): HoldInput {
+  const { input, state, terms } = run;
   // The referrer is settled from here on: reattribution ends with the qualifying conversion.
   const payout = reward.settle({
     rewardId: reward.rewardId,
@@ -28,9 +30,20 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
     maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
     periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
   };
-  const reservation = await untilDone(run, 'holding the reward in the ledger', () =>
-    ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [{ reward: payout, limit }]),
+  return { reward: payout, limit };
+}
+
+async function reserve(run: ReferralRun, reward: ReferrerReward): Promise<RewardReservation> {
+  const input = holdInput(run, reward);
+  return untilDone(run, 'holding the reward in the ledger', () =>
+    ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [input]),
   );
+}
+
+export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
+  const { state, record, terms } = run;
+  // A compact referral approved at once holds the reward already, from the fraud check's call.
+  const reservation = reward.reservation ?? (await reserve(run, reward));
   if (reservation.outcome === 'capped') {
     return run.refuseReward(reward.view, 'capped', `the referrer has reached ${terms.limits.maxRewardsPerReferrer} rewards`);
   }

@@ -1,0 +1,120 @@
+// The Postgres projection and the webhook events out, kept in step with the workflow in as few local
+// activities as the referral allows: a change or an event marks the sync due, and it is sent once the
+// workflow has nothing else running in the moment (every change of a workflow task in one write), or
+// carried by the next ledger step instead. Each send is one marker in the history, where the
+// projection and the events used to take one each, every time. The projection is guarded by its
+// revision and events by their ids, so a send repeated by a retry changes nothing.
+import { condition, log } from '@temporalio/workflow';
+import type { ReferralSyncInput } from '../activities/index.ts';
+import type { WebhookEvent } from '../domain/webhooks.ts';
+import type { ReferralRecord } from './referral-record.ts';
+
+export class ReferralSync {
+  private readonly record: ReferralRecord;
+  private readonly send: (input: ReferralSyncInput) => Promise<void>;
+  private stale = false;
+  private events: WebhookEvent[] = [];
+  private sending: Promise<void> | null = null;
+  private inFlight = false;
+  /** Local steps running now; the sync waits for them, as the next one may carry it. */
+  private steps = 0;
+  private sentRevision = -1;
+
+  constructor(record: ReferralRecord, send: (input: ReferralSyncInput) => Promise<void>) {
+    this.record = record;
+    this.send = send;
+  }
+
+  /** The projection is out of date. */
+  touch(): void {
+    this.stale = true;
+    this.sending ??= this.drain();
+  }
+
+  emit(event: WebhookEvent): void {
+    this.events.push(event);
+    this.sending ??= this.drain();
+  }
+
+  /** Marks the projection out of date only if it has changed since it was last sent. */
+  touchIfChanged(): void {
+    if (this.record.revision !== this.sentRevision) this.touch();
+  }
+
+  /** Resolves once everything so far has been sent. */
+  async settled(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  /**
+   * Runs a local step (a ledger write) that carries what is due, when no send is under way; a step
+   * that fails leaves it due again.
+   */
+  async carriedBy<T>(step: (due: ReferralSyncInput | null) => Promise<T>): Promise<T> {
+    const due = this.inFlight ? null : this.take();
+    this.steps += 1;
+    try {
+      return await step(due);
+    } catch (error) {
+      if (due) this.putBack(due);
+      throw error;
+    } finally {
+      this.steps -= 1;
+    }
+  }
+
+  private take(): ReferralSyncInput | null {
+    if (!this.stale && this.events.length === 0) return null;
+    const projection = this.stale ? { view: this.record.view, revision: this.record.revision } : null;
+    this.stale = false;
+    if (projection) this.sentRevision = projection.revision;
+    const events = this.events;
+    this.events = [];
+    return { projection, events };
+  }
+
+  private putBack(due: ReferralSyncInput): void {
+    if (due.projection) {
+      this.stale = true;
+      this.sentRevision = -1;
+    }
+    this.events = [...due.events, ...this.events];
+    this.sending ??= this.drain();
+  }
+
+  /**
+   * Resolves once the workflow has run as far as it can for now and no local step is running. A
+   * condition is checked once at once and then only after the activation's other work, so a check
+   * that passes only on its second look waits for that work; a step started meanwhile by a condition
+   * unblocked in the same round makes it wait again.
+   */
+  private async idle(): Promise<void> {
+    do {
+      let looks = 0;
+      await condition(() => ++looks > 1 && this.steps === 0);
+    } while (this.steps > 0);
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      await this.idle();
+      const due = this.take();
+      if (!due) break;
+      this.inFlight = true;
+      try {
+        await this.send(due);
+      } catch (error) {
+        // Only a non-retryable failure (a bug) gets here: keep the events and the projection for the next send.
+        this.putBack(due);
+        log.error('the projection and events could not be recorded', {
+          events: due.events.map((event) => event.id),
+          error: error instanceof Error ? error.message : String(error),
+        });
+        break;
+      } finally {
+        this.inFlight = false;
+      }
+    }
+    this.sending = null;
+  }
+}
