@@ -9,6 +9,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
@@ -141,6 +142,24 @@ const dynamicConfigText = `system.forceSearchAttributesCacheRefreshOnRead:
   - value: true
 `;
 
+/** Free loopback ports below 32768: the server keeps membership ports in a smallint column. */
+async function lowPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.has(port) && (await isFree(port))) ports.add(port);
+  }
+  return [...ports];
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function setUpDatabase(sqlTool: string, url: URL, database: string, schema: string): Promise<void> {
   const connect = [
     '--plugin',
@@ -196,9 +215,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const databases: [string, string] = [`temporal_s${options.shards}`, `temporal_visibility_s${options.shards}`];
   await setUpDatabase(sqlTool, url, databases[0], 'postgresql/v12/temporal');
   await setUpDatabase(sqlTool, url, databases[1], 'postgresql/v12/visibility');
-  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership] = await Promise.all(
-    Array.from({ length: 9 }, freePort),
-  );
+  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership] = await lowPorts(9);
   const ports = { frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership } as Ports;
   await mkdir(options.dir, { recursive: true });
   const dynamicConfig = path.join(options.dir, 'dynamic-config.yaml');

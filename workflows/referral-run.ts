@@ -50,6 +50,8 @@ export class ReferralRun {
   refereeReward: RewardView | null = null;
   private refereeRewardIssued: Promise<void> = Promise.resolve();
   private readonly outbox: EventOutbox;
+  /** What the referral is waiting on from outside now (a signal, a timer, an activity): while it waits, it rests. */
+  private waits = 0;
 
   constructor(input: ReferralInput) {
     this.input = input;
@@ -63,7 +65,11 @@ export class ReferralRun {
       databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
     );
     if (this.compact) {
-      this.sync = new ReferralSync(this.record, (due) => databaseWrites.syncReferral.executeWithOptions({ summary: syncSummary(due) }, [due]));
+      this.sync = new ReferralSync(
+        this.record,
+        (due) => databaseWrites.syncReferral.executeWithOptions({ summary: syncSummary(due) }, [due]),
+        () => this.waits > 0,
+      );
       this.projection = this.sync;
     } else {
       this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
@@ -88,6 +94,40 @@ export class ReferralRun {
   /** Lets the referee's reward be issued beside the referral; the referral ends only once it is. */
   besides(issuing: Promise<void>): void {
     this.refereeRewardIssued = issuing;
+  }
+
+  /**
+   * Waits as `condition` does, resting meanwhile. The rest ends inside the check that passes, so a
+   * sync looking in the same round already sees the referral busy again.
+   */
+  async waitUntil(done: () => boolean, timeout?: number): Promise<boolean> {
+    let waiting = true;
+    this.waits += 1;
+    const stop = () => {
+      if (waiting) this.waits -= 1;
+      waiting = false;
+    };
+    const check = () => {
+      const passed = done();
+      if (passed) stop();
+      return passed;
+    };
+    try {
+      if (timeout === undefined) await condition(check);
+      return timeout === undefined ? true : await condition(check, timeout);
+    } finally {
+      stop();
+    }
+  }
+
+  /** Waits for an activity (or a local ledger step, which carries the sync itself), resting meanwhile. */
+  async waitFor<T>(work: () => Promise<T>): Promise<T> {
+    this.waits += 1;
+    try {
+      return await work();
+    } finally {
+      this.waits -= 1;
+    }
   }
 
   /** Sends the first state to Postgres and the CRM, and tells the webhooks the referral exists. */
@@ -145,6 +185,8 @@ export class ReferralRun {
     if (this.record.status !== status) this.setStatus(status, detail);
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
     await this.refereeRewardIssued;
+    // From here the referral only waits for its copies: it rests for good.
+    this.waits += 1;
     if (this.sync) this.sync.touchIfChanged();
     else this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);

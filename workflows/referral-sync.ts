@@ -1,7 +1,7 @@
 // The Postgres projection and the webhook events out, kept in step with the workflow in as few local
 // activities as the referral allows: a change or an event marks the sync due, and it is sent once the
-// workflow has nothing else running in the moment (every change of a workflow task in one write), or
-// carried by the next ledger step instead. Each send is one marker in the history, where the
+// workflow rests (waits for a signal, a timer or an activity, so every change made on the way there
+// goes in one write), or carried by the next ledger step instead. Each send is one marker in the history, where the
 // projection and the events used to take one each, every time. The projection is guarded by its
 // revision and events by their ids, so a send repeated by a retry changes nothing.
 import { condition, log } from '@temporalio/workflow';
@@ -12,6 +12,7 @@ import type { ReferralRecord } from './referral-record.ts';
 export class ReferralSync {
   private readonly record: ReferralRecord;
   private readonly send: (input: ReferralSyncInput) => Promise<void>;
+  private readonly resting: () => boolean;
   private stale = false;
   private events: WebhookEvent[] = [];
   private sending: Promise<void> | null = null;
@@ -20,9 +21,10 @@ export class ReferralSync {
   private steps = 0;
   private sentRevision = -1;
 
-  constructor(record: ReferralRecord, send: (input: ReferralSyncInput) => Promise<void>) {
+  constructor(record: ReferralRecord, send: (input: ReferralSyncInput) => Promise<void>, resting: () => boolean) {
     this.record = record;
     this.send = send;
+    this.resting = resting;
   }
 
   /** The projection is out of date. */
@@ -83,21 +85,20 @@ export class ReferralSync {
   }
 
   /**
-   * Resolves once the workflow has run as far as it can for now and no local step is running. A
-   * condition is checked once at once and then only after the activation's other work, so a check
-   * that passes only on its second look waits for that work; a step started meanwhile by a condition
-   * unblocked in the same round makes it wait again.
+   * Resolves when the workflow rests with no local step running, checked only among the activation's
+   * other conditions and never on the spot: a signal that wakes the referral makes it busy in the same
+   * round, and what it does next goes in the same send.
    */
-  private async idle(): Promise<void> {
-    do {
-      let looks = 0;
-      await condition(() => ++looks > 1 && this.steps === 0);
-    } while (this.steps > 0);
+  private async rest(): Promise<void> {
+    let registering = true;
+    const rested = condition(() => !registering && this.steps === 0 && this.resting());
+    registering = false;
+    await rested;
   }
 
   private async drain(): Promise<void> {
     for (;;) {
-      await this.idle();
+      await this.rest();
       const due = this.take();
       if (!due) break;
       this.inFlight = true;

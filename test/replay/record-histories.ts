@@ -1,11 +1,13 @@
 // Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
 // It writes today's code's histories to test/replay/histories/*.json. Histories of earlier releases
-// live in subfolders (before-events/: before webhook events and the viral loop) and are never
+// live in subfolders (before-events/: before webhook events and the viral loop; before-compact/:
+// before the projection and events were written together and the ledger steps ran locally) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
 
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
 import {
@@ -143,6 +145,19 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** Where a history's events go, by kind: workflow tasks, markers (local activities, patches), activities, timers, upserts… */
+function byKind(events: { eventType?: unknown }[]): string {
+  const counts = new Map<string, number>();
+  for (const { eventType } of events) {
+    const kind = String(typeof eventType === 'number' ? proto.temporal.api.enums.v1.EventType[eventType] : eventType)
+      .replace(/^EVENT_TYPE_/, '')
+      .replace(/_(SCHEDULED|STARTED|COMPLETED|FIRED|CANCELED|RECORDED|SIGNALED)$/, '')
+      .toLowerCase();
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, count]) => `${kind} ${count}`).join(', ');
+}
+
 async function recordAll(): Promise<void> {
   for (const scenario of scenarios) {
     const referral = input(scenario.overrides);
@@ -154,7 +169,7 @@ async function recordAll(): Promise<void> {
     // The decoded history serialises as proto3 JSON, which History.fromObject reads back. (The SDK's
     // historyToJSON trips over npm's duplicate copies of protobufjs here.)
     await writeFile(new URL(`./histories/${scenario.name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
-    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events\n`);
+    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events (${byKind(history.events ?? [])})\n`);
   }
 }
 

@@ -26,6 +26,7 @@ beforeAll(async () => {
 
 it('has recorded histories to replay', () => {
   expect(names.filter((name) => name.startsWith('before-events/'))).toHaveLength(7);
+  expect(names.filter((name) => name.startsWith('before-compact/'))).toHaveLength(12);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
 });
 

@@ -1,6 +1,3 @@
-// The fraud check, and in_review while a person decides (or the review times out to the program's
-// default). Ends the referral when it is rejected, refunded or cancelled meanwhile.
-import { condition } from '@temporalio/workflow';
 import type { FraudCheckInput } from '../../activities/fraud.ts';
 import { durationMs } from '../../domain/duration.ts';
 import type { FraudAssessment } from '../../domain/fraud/assessment.ts';
@@ -64,7 +61,7 @@ export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Pro
   if (fraud.decision === 'review') {
     run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
     run.emit('referral.in_review', { ...run.referralData(), fraud });
-    const decided = await condition(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
+    const decided = await run.waitUntil(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
     state.reviewClosed = true;
     if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
     if (!decided) record.note('review_timed_out', `no decision within ${terms.fraud.reviewTimeout}: ${terms.fraud.onReviewTimeout}`);

@@ -1,6 +1,3 @@
-// holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
-// on a durable timer. A refund or a cancellation meanwhile releases it.
-import { condition } from '@temporalio/workflow';
 import type { HoldInput, RewardReservation } from '../../activities/index.ts';
 import { durationMs } from '../../domain/duration.ts';
 import { ledger } from '../activity-stubs.ts';
@@ -51,7 +48,7 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
   const holdingMs = durationMs(terms.holdingPeriod);
   run.setStatus('holding', `until ${new Date(Date.now() + holdingMs).toISOString()}`);
 
-  if (holdingMs > 0) await condition(() => state.undone || state.cancellation !== null, holdingMs);
+  if (holdingMs > 0) await run.waitUntil(() => state.undone || state.cancellation !== null, holdingMs);
   if (!state.undone && state.cancellation === null) return null;
   await untilDone(run, 'releasing the held reward', () =>
     ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
