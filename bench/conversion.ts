@@ -17,9 +17,9 @@ import { startStack } from './stack.ts';
 import { formatTable, type Row } from './table.ts';
 import { measureWaiting } from './waiting-referrals.ts';
 
-const INGRESS = Number(process.env.BENCH_INGRESS ?? 400);
-const LIFECYCLE = Number(process.env.BENCH_LIFECYCLE ?? 120);
-const WAITING = Number(process.env.BENCH_WAITING ?? 400);
+const INGRESS = Number(process.env.BENCH_INGRESS ?? 300);
+const LIFECYCLE = Number(process.env.BENCH_LIFECYCLE ?? 80);
+const WAITING = Number(process.env.BENCH_WAITING ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 

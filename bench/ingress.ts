@@ -34,7 +34,7 @@ async function alternate(
 /** POST /referrals against signalWithStart of the same workflow with the same input. Returns the referees made. */
 export async function compareAttribution(stack: BenchStack, api: Api, program: BenchProgram, count: number, concurrency: number, tag: string) {
   const referees: string[] = [];
-  const compared = await alternate(2, Math.ceil(count / 2), (side, from, n) =>
+  const compared = await alternate(4, Math.ceil(count / 4), (side, from, n) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = `${tag}-${side}-${from + i}`;
       if (side === 'engine') await refer(api, program, referee);
@@ -61,7 +61,7 @@ export async function compareConversions(
   count: number,
   concurrency: number,
 ): Promise<Compared> {
-  return alternate(2, Math.ceil(count / 2), (side, from, n) =>
+  return alternate(4, Math.ceil(count / 4), (side, from, n) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = referees[(from + i) % referees.length] ?? '';
       const event = purchase(referee, `${side}-${from + i}`, 'browse');
