@@ -80,7 +80,7 @@ const envSchema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
-    // Worker tuning (README, Performance): unset means the figure measured best on two cores.
+    // Worker tuning (README, Performance): unset means the SDK's default, which measured best on two cores.
     WORKER_MAX_CACHED_WORKFLOWS: count.optional(),
     WORKER_WORKFLOW_TASK_SLOTS: count.optional(),
     WORKER_ACTIVITY_SLOTS: count.optional(),

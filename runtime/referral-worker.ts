@@ -36,14 +36,13 @@ export type WorkerTuning = Pick<
 >;
 
 /**
- * The referral worker's tuning, from the configuration, else what was measured on two cores (README,
- * Performance): the SDK's defaults, which more worker processes did not beat, but for the cache. The
- * SDK sizes it from the heap for far bigger workflows than a referral (about 2,300 on a 4 GiB heap);
- * 10,000 cached referrals take a fraction of that memory and spare a replay whenever one wakes.
+ * The referral worker's tuning, from the configuration, else the SDK's defaults, which is what the
+ * measurements on two cores came to (README, Performance): more worker processes did not beat them,
+ * and a cached referral weighs about what the SDK assumes when it sizes the cache from the heap.
  */
 export function workerTuning(config: Config): WorkerTuning {
   const options: WorkerTuning = {
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? 10_000,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS,
     maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS,
