@@ -76,7 +76,7 @@ try {
       formatTable(`npm run bench: Node ${process.version}, dev server, 1 worker process, ${CONCURRENCY} callers`, rows),
       `ingress p99: /referrals ${p99(attribution.engine.latencies).toFixed(0)} ms (signalWithStart ${p99(attribution.baseline.latencies).toFixed(0)} ms), /conversions ${p99(conversions.engine.latencies).toFixed(0)} ms (signal ${p99(conversions.baseline.latencies).toFixed(0)} ms)`,
       `scale (short): ${waiting.pending} pending + ${waiting.holding} holding made in ${waiting.makeSeconds.toFixed(0)} s; worker ${waiting.workerRssMiB.toFixed(0)} MiB; Postgres ${waiting.postgresMiB.toFixed(0)} MiB (${perReferral(waiting.postgresMiB).toFixed(1)} KiB a referral); Temporal ${waiting.temporalMiB.toFixed(0)} MiB (${perReferral(waiting.temporalMiB).toFixed(1)} KiB a referral)`,
-      `  holding period ${waiting.holdingSeconds} s (${waiting.paidBeforeRestart} paid before the restart); restarted worker: started in ${waiting.workerStartSeconds.toFixed(1)} s, paid all ${waiting.holding} due in ${waiting.payAllSeconds.toFixed(1)} s, resumed all ${waiting.pending} pending in ${waiting.resumeAllSeconds.toFixed(1)} s; worker then ${waiting.workerRssAfterMiB.toFixed(0)} MiB`,
+      `  holding period ${waiting.holdingSeconds} s (${waiting.paidBeforeRestart} paid before the restart); restarted worker: started in ${waiting.workerStartSeconds.toFixed(1)} s, paid the ${waiting.holding - waiting.paidBeforeRestart} due in ${waiting.payAllSeconds.toFixed(1)} s, resumed all ${waiting.pending} pending in ${waiting.resumeAllSeconds.toFixed(1)} s; worker then ${waiting.workerRssAfterMiB.toFixed(0)} MiB`,
       `took ${((performance.now() - began) / 1000).toFixed(0)} s`,
       '',
     ].join('\n'),
