@@ -1,18 +1,19 @@
 // The referral workflow's side effects. Every activity is safe to run more than once: ledger writes
-// carry idempotency keys, Stripe calls carry idempotency keys and a look-up, HubSpot calls are upserts.
+// carry idempotency keys, Stripe calls carry idempotency keys and a look-up, and CRM changes are
+// recorded for the CRM sync (activities/crm.ts), which upserts absolute values.
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import { earnMilestoneBonus, type MilestoneBonus } from '../db/milestones.ts';
 import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import type { FraudAssessment } from '../domain/fraud/assessment.ts';
 import type { ReferralView } from '../domain/referral.ts';
-import { referralLink } from '../domain/referral-link.ts';
-import type { ReferrerReward } from '../domain/reward.ts';
+import type { Milestone, ReferrerReward } from '../domain/reward.ts';
 import type { WebhookEvent } from '../domain/webhooks.ts';
-import type { Crm } from './crm.ts';
+import { type CrmQueue, createCrmEnqueue } from './crm.ts';
 import { createFraudActivities, type FraudCheckInput } from './fraud.ts';
 import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
 import { createViralLoopActivities } from './viral-loop.ts';
@@ -21,13 +22,16 @@ import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
 export interface ActivityDeps {
   db: Db;
   rewards: RewardProvider;
-  crm: Crm | null;
+  /** Where CRM changes are sent for the CRM sync to pass on to HubSpot; null without HubSpot. */
+  crm: CrmQueue | null;
   webhooks: WebhookPublishing;
   publicBaseUrl: string;
   log: Logger;
   /** The country of an IP address, for the fraud check's geo_mismatch rule. */
   countryOf: (ip: string) => string | null;
 }
+
+export type { RewardLimit };
 
 export interface RewardReservation {
   outcome: 'reserved' | 'capped';
@@ -47,17 +51,6 @@ export interface ReversalInput extends PayoutInput {
 
 /** The referee's coupon, issued at attribution. */
 export type RefereeCouponInput = Omit<CouponRequest, 'firstPurchaseOnly' | 'description'>;
-
-export interface CrmSyncInput {
-  referralId: string;
-  programId: string;
-  status: string;
-  code: string;
-  referrerId: string;
-  refereeEmail: string;
-  /** The referee's own code, once the viral loop has enrolled them. */
-  refereeCode?: string | undefined;
-}
 
 export interface ProjectionInput {
   view: ReferralView;
@@ -143,6 +136,7 @@ export function createActivities(deps: ActivityDeps) {
     ...publisher,
     ...createViralLoopActivities(deps),
     ...fraud,
+    ...createCrmEnqueue(deps),
 
     /** The projection and the events out in one call (one marker in the referral's history instead of two). */
     syncReferral: sync,
@@ -173,6 +167,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async postReward(rewardId: string): Promise<void> {
       await ledgerWrite(() => postReward(db, rewardId));
+    },
+
+    /** The milestone bonus an earned reward reaches (held and earned under the referrer's limit), or null. */
+    async earnMilestoneBonus(input: { reward: RewardEntry; milestones: Milestone[]; limit: RewardLimit }): Promise<MilestoneBonus | null> {
+      return ledgerWrite(() => earnMilestoneBonus(db, input.reward, input.milestones, input.limit));
     },
 
     /** Pays an earned reward out; the referrer's Stripe ids are read now, so ops can fix them and retry. */
@@ -206,27 +205,6 @@ export function createActivities(deps: ActivityDeps) {
       );
       deps.log.info({ rewardId: input.rewardId, referralId: input.referralId, provider: deps.rewards.name }, 'referee coupon issued');
       return issued;
-    },
-
-    async syncCrm(input: CrmSyncInput): Promise<void> {
-      if (!deps.crm) return;
-      const referrer = await participant(input.referrerId);
-      await deps.crm.upsertContacts([
-        {
-          email: input.refereeEmail,
-          properties: {
-            referral_id: input.referralId,
-            referral_program: input.programId,
-            referral_status: input.status,
-            referred_by_code: input.code,
-            ...(input.refereeCode ? { referral_code: input.refereeCode, referral_link: referralLink(deps.publicBaseUrl, input.refereeCode) } : {}),
-          },
-        },
-        {
-          email: referrer.email,
-          properties: { referral_code: referrer.code, referral_link: referralLink(deps.publicBaseUrl, referrer.code) },
-        },
-      ]);
     },
   };
 }

@@ -1,12 +1,17 @@
 // The Express ingress: turns HTTP into Temporal calls and database reads, and holds no state of its own.
+import cors from 'cors';
 import express from 'express';
+import helmet from 'helmet';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
+import { codecAuthorizer, codecCors } from './codec-access.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { rateLimits } from './rate-limits.ts';
 import { type AnyRoute, mountRoutes } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { codecRoutes } from './routes/codec.ts';
 import { conversionRoutes } from './routes/conversions.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -48,6 +53,35 @@ function httpMetrics(registry: Registry): express.RequestHandler {
   };
 }
 
+/**
+ * Headers for every answer. An API answer is data, never a page: it may load nothing, run nothing and
+ * be framed nowhere. The landing page and /docs, which are pages, set a policy of their own over this.
+ */
+function securityHeaders(deps: ApiDeps): express.RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // Only a deployment served over https can promise https for a year.
+    strictTransportSecurity: deps.publicBaseUrl.startsWith('https:') ? { maxAge: 31_536_000 } : false,
+  });
+}
+
+/** CORS: closed unless CORS_ALLOWED_ORIGINS names the origins whose pages may call the API with a key. */
+function crossOrigin(deps: ApiDeps): express.RequestHandler | null {
+  if (deps.corsOrigins.length === 0) return null;
+  return cors({
+    origin: deps.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    exposedHeaders: ['Retry-After', 'Next-Cursor'],
+    maxAge: 600,
+  });
+}
+
 export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -56,8 +90,12 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   app.use(httpMetrics(metrics));
+  app.use(securityHeaders(deps));
+  const corsHandler = crossOrigin(deps);
+  if (corsHandler) app.use(corsHandler);
 
-  const authorizer = keyAuthorizer(deps.db, deps.adminApiKey);
+  const limits = rateLimits(deps.db, deps.rateLimits);
+  const authorizer = keyAuthorizer(deps.db, deps.adminApiKey, limits.authFailures);
   const routes: AnyRoute[] = [
     ...programRoutes(deps),
     ...participantRoutes(deps),
@@ -68,10 +106,15 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
     ...ledgerRoutes(deps),
     ...apiKeyRoutes(deps, authorizer),
     ...webhookEndpointRoutes(deps),
-    ...stripeWebhookRoutes(deps),
+    ...stripeWebhookRoutes(deps, limits.authFailures),
   ];
-  routes.push(...systemRoutes(deps, metrics, () => routes));
-  mountRoutes(app, routes, authorizer);
+  // The codec is called from the Temporal Web UI's pages, so it has CORS and takes browser credentials.
+  const codec = codecRoutes(deps);
+  routes.push(...systemRoutes(deps, metrics, () => [...routes, ...codec.convert, codec.signIn]));
+  mountRoutes(app, routes, authorizer, limits);
+  app.use('/v1/codec', codecCors(deps.codecCorsOrigins));
+  mountRoutes(app, codec.convert, codecAuthorizer(authorizer, { challenge: false }), limits);
+  mountRoutes(app, [codec.signIn], codecAuthorizer(authorizer, { challenge: true }), limits);
   // The files /docs loads; not part of the API, so not in /openapi.json.
   app.use('/docs/assets', docsAssets());
 

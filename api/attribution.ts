@@ -20,6 +20,7 @@ import type { Participant } from '../domain/participant.ts';
 import { type Program, termsOf } from '../domain/program.ts';
 import { type ReferralSummary, type RewardView, refereeSchema, referralSummarySchema, rewardStatusSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
+import { textSchema } from '../domain/text.ts';
 import { type ReferralInput, type Referrer, reattributeUpdate, refereeRewardUpdate } from '../workflows/definitions.ts';
 import type { referralWorkflow } from '../workflows/referral.ts';
 import { referralSearchAttributes } from '../workflows/search-attributes.ts';
@@ -29,8 +30,10 @@ import { describeReferral, readReferral, updateReferral } from './referral-workf
 import { requireProgram } from './require-program.ts';
 
 export const attributionRequestSchema = z
-  .strictObject({ code: codeParamSchema.optional(), clickId: z.string().min(1).max(64).optional(), referee: refereeSchema })
-  .refine((body) => (body.code === undefined) !== (body.clickId === undefined), { message: 'give either "code" or "clickId"' });
+  .strictObject({ code: codeParamSchema.optional(), clickId: textSchema({ max: 64 }).optional(), referee: refereeSchema })
+  .refine((body) => (body.code === undefined) !== (body.clickId === undefined), { message: 'give either "code" or "clickId"' })
+  // The same rule, as the published schema states it.
+  .meta({ oneOf: [{ required: ['code'] }, { required: ['clickId'] }] });
 export type AttributionRequest = z.output<typeof attributionRequestSchema>;
 
 interface Attribution {

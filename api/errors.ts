@@ -1,7 +1,9 @@
 // The API's few error kinds, each with a stable code, rendered as RFC 9457 problem details in one place.
+import type { Server } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { UnstorableValueError } from '../db/query-guard.ts';
 
 export interface FieldError {
   path: string;
@@ -71,16 +73,46 @@ function isTemporalUnreachable(error: unknown): boolean {
   return (error as Error | null)?.name === 'ServiceError' && (code === 14 || code === 4);
 }
 
-/** Body-parser failures arrive as errors with a `type`; everything unknown is a 500 that reveals nothing. */
+/**
+ * Body-parser failures arrive as errors with a `type`, the router's (a path it cannot percent-decode)
+ * with a 4xx `status`; everything unknown is a 500 that reveals nothing.
+ */
 function asApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (isTemporalUnreachable(error)) return unavailable('Temporal is not answering; try again shortly');
+  // A value the request schemas should have refused: still the request's fault, and nothing was written.
+  if (error instanceof UnstorableValueError) return badRequest(`the request holds a value that cannot be stored: ${error.message}`);
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'Payload too large', 'the request body is larger than this endpoint accepts');
   if (type === 'entity.parse.failed') return badRequest('the request body is not valid JSON');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ApiError(415, 'unsupported_media_type', 'Unsupported media type', 'send UTF-8 JSON');
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 400) return badRequest('the request URL is not valid: it has a malformed percent-encoding');
   return null;
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers over 16 KiB, a NUL in a header, a request
+ * line that is not HTTP) are answered with problem details too, not Node's bare status line.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError(431, 'headers_too_large', 'Request header fields too large', 'the request headers are larger than the server reads (16 KiB)')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new ApiError(408, 'request_timeout', 'Request timeout', 'the request took too long to arrive')
+          : badRequest('the request is not well-formed HTTP');
+    const body = JSON.stringify(problemBody(problem));
+    socket.end(
+      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 export function errorHandler(log: Logger): ErrorRequestHandler {

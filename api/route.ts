@@ -3,7 +3,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { ZodType, z } from 'zod';
 import type { ApiKey, Scope } from '../domain/api-key.ts';
-import { ApiError, badRequest, type FieldError } from './errors.ts';
+import { isSemanticIssue } from '../domain/semantic-issue.ts';
+import { ApiError, badRequest, type FieldError, unprocessable } from './errors.ts';
+import { clientNetwork, type RateLimits } from './rate-limits.ts';
 
 /** The caller, as their API key describes them. */
 export type Principal = Pick<ApiKey, 'keyId' | 'name' | 'scopes'>;
@@ -32,16 +34,23 @@ export interface Reply {
 
 type Empty = Record<string, never>;
 
-export interface RouteInput<P, Q, B> {
+export interface RouteInput<P, Q, B, H = Empty> {
   params: P;
   query: Q;
   body: B;
+  /** The headers the route declares, by their lowercase names. */
+  headers: H;
   principal: Principal | null;
   req: Request;
   res: Response;
 }
 
-export interface RouteSpec<P extends ZodType = ZodType<Empty>, Q extends ZodType = ZodType<Empty>, B extends ZodType = ZodType<undefined>> {
+export interface RouteSpec<
+  P extends ZodType = ZodType<Empty>,
+  Q extends ZodType = ZodType<Empty>,
+  B extends ZodType = ZodType<undefined>,
+  H extends ZodType = ZodType<Empty>,
+> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -51,21 +60,28 @@ export interface RouteSpec<P extends ZodType = ZodType<Empty>, Q extends ZodType
   params?: P;
   query?: Q;
   body?: B;
+  /** Headers the route reads and keeps (a user agent it stores), by lowercase name: checked like any input. */
+  headers?: H;
   bodyLimit?: string;
+  /** A public route limited per client network (authenticated routes are limited per API key). */
+  limitedPerNetwork?: boolean;
   /** A body taken as raw bytes, for routes that verify a signature over exactly what was sent. */
   rawBody?: { limit: string; description: string; signatureHeader: string };
   responses: Record<number, ResponseSpec>;
   /** Returns the reply, or nothing when it wrote the response itself (a redirect, a page, a CSV file). */
   // biome-ignore lint/suspicious/noConfusingVoidType: a handler that writes its own response returns nothing at all
-  handle(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply | void>;
+  handle(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>): Promise<Reply | void>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of routes holds specs of many shapes, each checked where it is defined
-export type AnyRoute = RouteSpec<any, any, any>;
+export type AnyRoute = RouteSpec<any, any, any, any>;
 
-export function defineRoute<P extends ZodType = ZodType<Empty>, Q extends ZodType = ZodType<Empty>, B extends ZodType = ZodType<undefined>>(
-  spec: RouteSpec<P, Q, B>,
-): RouteSpec<P, Q, B> {
+export function defineRoute<
+  P extends ZodType = ZodType<Empty>,
+  Q extends ZodType = ZodType<Empty>,
+  B extends ZodType = ZodType<undefined>,
+  H extends ZodType = ZodType<Empty>,
+>(spec: RouteSpec<P, Q, B, H>): RouteSpec<P, Q, B, H> {
   return spec;
 }
 
@@ -73,11 +89,17 @@ export function fieldErrors(error: z.ZodError, prefix: string[] = []): FieldErro
   return error.issues.map((issue) => ({ path: [...prefix, ...issue.path.map(String)].join('.'), message: issue.message }));
 }
 
+/**
+ * 400 for a request that breaks the schema /openapi.json publishes; 422 for one that fits it but whose
+ * values contradict each other or the moment (domain/semantic-issue.ts), which no schema can state.
+ */
 function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
   if (!schema) return {} as z.output<T>;
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw badRequest(`the ${where} is not valid`, fieldErrors(result.error, where === 'body' ? [] : [where]));
+    const errors = fieldErrors(result.error, where === 'body' ? [] : [where]);
+    if (result.error.issues.every(isSemanticIssue)) throw unprocessable(`the ${where} is well formed, but its values cannot be taken`, errors);
+    throw badRequest(`the ${where} is not valid`, errors);
   }
   return result.data;
 }
@@ -89,13 +111,30 @@ function requireJson(req: Request): void {
   }
 }
 
-export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Authorizer): void {
+const methodNames = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const;
+
+/** The methods a path answers, as an Allow header lists them. */
+function allowedMethods(routes: AnyRoute[], path: string): string {
+  const methods: string[] = routes.filter((route) => route.path === path).map((route) => methodNames[route.method]);
+  if (methods.includes('GET')) methods.push('HEAD');
+  return [...methods, 'OPTIONS'].join(', ');
+}
+
+export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Authorizer, limits: RateLimits): void {
   for (const route of routes) {
     const handlers: express.RequestHandler[] = [];
     if (route.access !== 'public') {
       const allowed = route.access;
       handlers.push(async (req, res, next) => {
-        res.locals.principal = await authorizer.authorize(req, allowed);
+        const principal = await authorizer.authorize(req, allowed);
+        await limits.apiKey.consume(principal.keyId);
+        res.locals.principal = principal;
+        next();
+      });
+    }
+    if (route.limitedPerNetwork) {
+      handlers.push(async (req, _res, next) => {
+        await limits.link.consume(clientNetwork(req.ip));
         next();
       });
     }
@@ -112,6 +151,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Auth
         params: parse(route.params, req.params, 'path'),
         query: parse(route.query, req.query, 'query'),
         body: route.body ? parse(route.body, req.body, 'body') : undefined,
+        headers: parse(route.headers, req.headers, 'header'),
         principal: (res.locals.principal as Principal | undefined) ?? null,
         req,
         res,
@@ -122,5 +162,19 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authorizer: Auth
       else res.json(reply.body);
     });
     router[route.method](route.path, ...handlers);
+  }
+  // Every other method on a known path: OPTIONS says which are allowed, the rest are refused with 405.
+  for (const path of new Set(routes.map((route) => route.path))) {
+    const allow = allowedMethods(routes, path);
+    router.all(path, (req, res) => {
+      res.set('Allow', allow);
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+      throw new ApiError(405, 'method_not_allowed', 'Method not allowed', `${req.method} is not allowed on ${path}; use ${allow}`, {
+        headers: { Allow: allow },
+      });
+    });
   }
 }

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { encryptionCodec } from '../runtime/payload-codec.ts';
+import { generatePayloadKey, parsePayloadKeys } from '../runtime/payload-keys.ts';
 import { postgresExecutables } from '../scripts/postgres-executables.ts';
 import { temporalCli } from '../scripts/temporal-executables.ts';
 import { FakeStripe } from '../test/support/fake-stripe.ts';
@@ -104,8 +106,13 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     freePort(),
   ]);
   const address = options.temporalAddress ?? dev?.address ?? '';
+  // Payloads are encrypted as in production, the baselines' too: every process of the stack and the
+  // bench's own client share one key.
+  const payloadKeys = generatePayloadKey('bench');
+  const keys = parsePayloadKeys(payloadKeys);
+  if (!keys.ok) throw new Error(keys.message);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: { payloadCodecs: [encryptionCodec(keys.keyring)] } });
   const env = {
     DATABASE_URL: postgres.url,
     TEMPORAL_ADDRESS: address,
@@ -113,6 +120,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_API_BASE: stripe.url,
     ADMIN_API_KEY: adminKey,
+    PAYLOAD_KEYS: payloadKeys,
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
   };
@@ -125,7 +133,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   await startWorkers(options.workers);
   const [api, baseline] = await Promise.all([
     startService('API', 'runtime/api.ts', { ...env, PORT: String(apiPort), PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}` }, 'API listening'),
-    startService('baseline worker', 'bench/baseline-worker.ts', { TEMPORAL_ADDRESS: address }, 'baseline worker running'),
+    startService('baseline worker', 'bench/baseline-worker.ts', { TEMPORAL_ADDRESS: address, PAYLOAD_KEYS: payloadKeys }, 'baseline worker running'),
   ]);
   const stopWorkers = async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.stop()));

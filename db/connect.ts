@@ -9,6 +9,10 @@ import * as programAppSchemes from './migrations/0011-program-app-schemes.ts';
 import * as viralAndStripeIn from './migrations/0012-viral-and-stripe-in.ts';
 import * as webhooksOut from './migrations/0013-webhooks-out.ts';
 import * as fraudSightings from './migrations/0020-fraud-sightings.ts';
+import * as rateLimits from './migrations/0030-rate-limits.ts';
+import * as programsWithinInputRules from './migrations/0031-programs-within-input-rules.ts';
+import * as crmSync from './migrations/0032-crm-sync.ts';
+import { queryValueGuard } from './query-guard.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -22,7 +26,7 @@ export interface DbOptions {
 export function connectDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   pool.on('error', options.onIdleError ?? (() => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queryValueGuard] });
 }
 
 /** One round trip, for readiness checks. */
@@ -39,6 +43,9 @@ const migrations = {
   '0012-viral-and-stripe-in': viralAndStripeIn,
   '0013-webhooks-out': webhooksOut,
   '0020-fraud-sightings': fraudSightings,
+  '0030-rate-limits': rateLimits,
+  '0031-programs-within-input-rules': programsWithinInputRules,
+  '0032-crm-sync': crmSync,
 };
 
 /** Brings the schema up to date; safe to run from several processes at once (kysely takes a lock). */

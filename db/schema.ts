@@ -201,6 +201,40 @@ export interface FraudSightingsTable {
   at: ColumnType<Date, Date | string, never>;
 }
 
+export interface CrmContactsTable {
+  id: Generated<string>;
+  email: string;
+  revision: ColumnType<number, number | undefined, number>;
+  synced_revision: ColumnType<number, number | undefined, number>;
+  hubspot_id: string | null;
+  refused_reason: string | null;
+  changed_at: UpdatedAt;
+  synced_at: ColumnType<Date | null, never, Date | string>;
+}
+
+export interface CrmReferralsTable {
+  referral_id: string;
+  program_id: string;
+  referrer_id: string;
+  referee_email: string | null;
+  status: string;
+  code: string;
+  updated_at: UpdatedAt;
+}
+
+export interface CrmNotesTable {
+  note_key: string;
+  contact_id: string;
+  reward_id: string;
+  event: 'issued' | 'reversed';
+  body: string;
+  occurred_at: ColumnType<Date, Date | string, never>;
+  hubspot_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  refused_reason: string | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   programs: ProgramsTable;
   participants: ParticipantsTable;
@@ -219,6 +253,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   fraud_sightings: FraudSightingsTable;
+  crm_contacts: CrmContactsTable;
+  crm_referrals: CrmReferralsTable;
+  crm_notes: CrmNotesTable;
 }
 
 // Row types are for the db/ modules alone, which hand camelCase domain objects to everything above.

@@ -1,6 +1,7 @@
 // Referral codes: short, unambiguous read aloud or by eye, and drawn from enough randomness
 // that guessing one is hopeless (9 symbols of 30 is about 44 bits).
 import { z } from 'zod';
+import { textSchema } from './text.ts';
 
 /** Digits and capitals without 0/O, 1/I/L and U, which people confuse or mistype. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
@@ -27,4 +28,5 @@ export const vanityCodeSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$/, 'expected 3-32 letters, digits, "-" or "_", starting with a letter or digit');
 
-export const codeParamSchema = z.string().min(1).max(64);
+/** A code as a caller sends it: any case, possibly mistyped, so only text; an unknown one is not found. */
+export const codeParamSchema = textSchema({ max: 64 });

@@ -2,8 +2,9 @@
 // Years and months are refused: their length depends on the calendar, and a holding period
 // or attribution window has to mean the same number of seconds for every referral.
 
-const FIXED = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))?S)?)?$/;
-const CALENDAR = /^P(?:\d+Y)?(?:\d+M)?/;
+/** The syntax: weeks, days, hours, minutes and seconds (to the millisecond), with at least one of them. */
+export const DURATION_PATTERN = /^P(?!$)(?:([0-9]+)W)?(?:([0-9]+)D)?(?:T(?=[0-9])(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)(?:\.([0-9]{1,3}))?S)?)?$/;
+const CALENDAR = /^P(?:[0-9]+Y)?(?:[0-9]+M)?/;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -14,11 +15,12 @@ const WEEK = 7 * DAY;
 /** The longest duration a program may use: ten years keeps every timer far inside Temporal's limits. */
 export const MAX_DURATION_MS = 3650 * DAY;
 
-export type DurationCheck = { ok: true; ms: number } | { ok: false; message: string };
+/** A syntax error, or a duration longer than the engine honours. */
+export type DurationCheck = { ok: true; ms: number } | { ok: false; tooLong?: true; message: string };
 
 export function checkDuration(text: string): DurationCheck {
-  const match = FIXED.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match) {
     const calendar = CALENDAR.exec(text);
     if (calendar && calendar[0] !== 'P') {
       return { ok: false, message: 'years and months have no fixed length; use weeks or days, e.g. "P30D"' };
@@ -33,7 +35,7 @@ export function checkDuration(text: string): DurationCheck {
     Number(minutes ?? 0) * MINUTE +
     Number(seconds ?? 0) * SECOND +
     Number((millis ?? '').padEnd(3, '0'));
-  if (ms > MAX_DURATION_MS) return { ok: false, message: 'must be at most ten years (P3650D)' };
+  if (ms > MAX_DURATION_MS) return { ok: false, tooLong: true, message: 'must be at most ten years (P3650D)' };
   return { ok: true, ms };
 }
 

@@ -19,7 +19,8 @@ export const failureTypes = {
   stripeTransferNotFound: 'StripeTransferNotFound',
   /** Stripe answered with an error no retry can fix; the details carry Stripe's type, code and request id. */
   stripeRefused: 'StripeRefused',
-  hubSpotRejected: 'HubSpotRejected',
+  /** HubSpot answered 429; retried after the wait HubSpot asked for. */
+  hubSpotRateLimited: 'HubSpotRateLimited',
   /** A webhook attempt that did not get through; retryable, the delivery workflow tries again. */
   webhookNotDelivered: 'WebhookNotDelivered',
   webhookDeliveryMissing: 'WebhookDeliveryMissing',
@@ -36,6 +37,11 @@ export function nonRetryable(type: FailureType, message: string, details?: Recor
 /** A failure worth another attempt, named so that the history says what kind it was. */
 export function retryable(type: FailureType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: false });
+}
+
+/** A failure worth another attempt after a wait the other side asked for (a 429's Retry-After), not the policy's backoff. */
+export function retryableAfter(type: FailureType, message: string, delayMs: number): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false, nextRetryDelay: delayMs });
 }
 
 /** Whether an error (or the failure it wraps) is a Temporal failure of this type. */

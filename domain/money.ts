@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { EngineError, failureTypes } from './failures.ts';
 
-export const currencySchema = z.string().regex(/^[a-z]{3}$/, 'expected a lowercase ISO 4217 currency code, e.g. "usd"');
+/**
+ * The ISO 4217 codes of currencies in use, as the ICU data in Node knows them (updated with Node, so
+ * no list of our own to keep): no historic codes, no funds or precious metals.
+ */
+export const currencies = Intl.supportedValuesOf('currency').map((code) => code.toLowerCase());
+
+export const currencySchema = z.enum(currencies as [string, ...string[]], { error: 'expected a lowercase ISO 4217 currency code, e.g. "usd"' });
 
 export const amountSchema = z.number().int('expected an integer amount in minor units (cents), not a fraction').nonnegative().max(Number.MAX_SAFE_INTEGER);
 

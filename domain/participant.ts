@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { vanityCodeSchema } from './codes.ts';
 import { externalIdSchema } from './referral.ts';
+import { textSchema } from './text.ts';
 
-const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]+$`), `expected a Stripe id starting "${prefix}_"`);
+const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{1,250}$`), `expected a Stripe id starting "${prefix}_"`);
 
 export const enrolmentSchema = z.strictObject({
   externalId: externalIdSchema,
   email: z.email(),
-  name: z.string().min(1).max(200).optional(),
+  name: textSchema({ max: 200 }).optional(),
   stripeCustomerId: stripeId('cus').optional(),
   stripeAccountId: stripeId('acct').optional(),
   code: vanityCodeSchema.optional().describe('a vanity code; one is generated when left out'),
@@ -18,11 +19,12 @@ export type Enrolment = z.output<typeof enrolmentSchema>;
 export const participantChangesSchema = z
   .strictObject({
     email: z.email().optional(),
-    name: z.string().min(1).max(200).nullable().optional(),
+    name: textSchema({ max: 200 }).nullable().optional(),
     stripeCustomerId: stripeId('cus').nullable().optional(),
     stripeAccountId: stripeId('acct').nullable().optional(),
   })
-  .refine((changes) => Object.keys(changes).length > 0, { message: 'give at least one field to change' });
+  .refine((changes) => Object.keys(changes).length > 0, { message: 'give at least one field to change' })
+  .meta({ minProperties: 1 });
 export type ParticipantChanges = z.output<typeof participantChangesSchema>;
 
 export const referredBySchema = z

@@ -8,7 +8,7 @@ export type Qualification = { qualifying: true } | { qualifying: false; reason: 
 /** Whether a conversion earns the referrer a reward under the program's terms. */
 export function qualifies(
   conversion: Pick<ConversionEvent, 'type' | 'amount' | 'currency'>,
-  terms: Pick<ProgramTerms, 'conversion' | 'currency' | 'rewards'>,
+  terms: Pick<ProgramTerms, 'conversion' | 'currency'> & { rewards: Pick<ProgramTerms['rewards'], 'referrer'> },
 ): Qualification {
   if (!terms.conversion.types.includes(conversion.type)) {
     return { qualifying: false, reason: `type "${conversion.type}" does not qualify` };

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { amountSchema, currencySchema, positiveAmountSchema } from './money.ts';
 import { endedStatuses, type ReferralStatus, referralStatuses } from './referral-status.ts';
+import { textSchema } from './text.ts';
+import { eventTimeSchema, timestampSchema } from './timestamp.ts';
 
 export const referralStatusSchema = z.enum(referralStatuses);
 export { endedStatuses, type ReferralStatus, referralStatuses };
@@ -9,20 +11,19 @@ export { endedStatuses, type ReferralStatus, referralStatuses };
 export const rewardStatusSchema = z.enum(['pending', 'held', 'issued', 'voided', 'reversed', 'failed']);
 export type RewardStatus = z.infer<typeof rewardStatusSchema>;
 
-export const externalIdSchema = z.string().min(1).max(255);
-export const eventIdSchema = z.string().min(1).max(255);
-const timestampSchema = z.iso.datetime({ offset: true });
+export const externalIdSchema = textSchema({ max: 255 });
+export const eventIdSchema = textSchema({ max: 255 });
 const ipSchema = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' });
 const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code, e.g. "US"');
 
 export const conversionEventSchema = z.strictObject({
   eventId: eventIdSchema,
   refereeExternalId: externalIdSchema,
-  type: z.string().min(1).max(64),
+  type: textSchema({ max: 64 }),
   amount: amountSchema,
   currency: currencySchema,
-  occurredAt: timestampSchema,
-  paymentFingerprint: z.string().min(1).max(255).optional(),
+  occurredAt: eventTimeSchema,
+  paymentFingerprint: textSchema({ max: 255 }).optional(),
   ip: ipSchema.optional(),
   country: countrySchema.optional(),
 });
@@ -39,17 +40,14 @@ export type RefundEvent = z.infer<typeof refundEventSchema>;
 export const refereeSchema = z.strictObject({
   externalId: externalIdSchema,
   email: z.email(),
-  name: z.string().min(1).max(200).optional(),
+  name: textSchema({ max: 200 }).optional(),
   ip: ipSchema.optional(),
-  userAgent: z.string().max(1024).optional(),
-  deviceId: z
-    .string()
-    .min(1)
-    .max(255)
+  userAgent: textSchema({ min: 0, max: 1024 }).optional(),
+  deviceId: textSchema({ max: 255 })
     .optional()
     .describe("the device's id from your app (an install id) or a browser fingerprinting library; with the user agent it names the device for the fraud rules"),
   country: countrySchema.optional(),
-  stripeCustomerId: z.string().min(1).max(255).optional(),
+  stripeCustomerId: textSchema({ max: 255 }).optional(),
 });
 export type Referee = z.infer<typeof refereeSchema>;
 

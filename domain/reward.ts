@@ -2,13 +2,15 @@
 import { z } from 'zod';
 import { positiveAmountSchema } from './money.ts';
 
+// multipleOf is what the published schema says; the check itself tolerates the float error of 0.07 * 100.
 const percentSchema = z
   .number()
   .positive()
   .max(100)
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, {
+  .refine((p) => Math.round(p * 100) >= 1 && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, {
     message: 'at most two decimal places, e.g. 12.5',
-  });
+  })
+  .meta({ multipleOf: 0.01 });
 
 export const referrerRewardSchema = z
   .strictObject({
@@ -25,7 +27,9 @@ export const referrerRewardSchema = z
     if (reward.maxAmount !== undefined && reward.percent === undefined) {
       ctx.addIssue({ code: 'custom', path: ['maxAmount'], message: '"maxAmount" only applies to a "percent" reward' });
     }
-  });
+  })
+  // The same two rules, as the published schema states them.
+  .meta({ oneOf: [{ required: ['amount'] }, { required: ['percent'] }], dependentRequired: { maxAmount: ['percent'] } });
 
 export const refereeRewardSchema = z
   .strictObject({
@@ -46,7 +50,26 @@ export const refereeRewardSchema = z
         message: '"durationInMonths" is required with duration "repeating" and only allowed with it',
       });
     }
+  })
+  // The same two rules, as the published schema states them.
+  .meta({
+    oneOf: [{ required: ['percentOff'] }, { required: ['amountOff'] }],
+    if: { properties: { duration: { const: 'repeating' } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise
+    then: { required: ['durationInMonths'] },
+    else: { not: { required: ['durationInMonths'] } },
   });
 
+/** Bonuses at a referrer's Nth earned referral reward (e.g. the 5th and the 10th), each paid once, in the referrer reward's kind. */
+export const milestonesSchema = z
+  .array(z.strictObject({ referrals: z.number().int().min(2).max(10_000), amount: positiveAmountSchema }))
+  .max(20)
+  .superRefine((milestones, ctx) => {
+    const counts = milestones.map((milestone) => milestone.referrals);
+    if (new Set(counts).size !== counts.length) ctx.addIssue({ code: 'custom', message: 'each milestone needs its own "referrals" count' });
+  })
+  .describe("bonuses at a referrer's Nth earned referral reward, paid once each in the referrer reward's kind, counted under the referrer's limit");
+
 export type ReferrerReward = z.infer<typeof referrerRewardSchema>;
+export type Milestone = z.infer<typeof milestonesSchema>[number];
 export type RefereeReward = z.infer<typeof refereeRewardSchema>;

@@ -2,6 +2,7 @@
 // (a refunded charge, a dispute), or nothing, with the reason. Only the fields used are read, so the
 // mapping holds across Stripe API versions.
 import { z } from 'zod';
+import { textSchema } from './text.ts';
 
 export interface StripeConversion {
   eventId: string;
@@ -41,7 +42,10 @@ export type StripeIntent =
 export const conversionEventTypes = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'invoice.paid'] as const;
 export const refundEventTypes = ['charge.refunded', 'charge.dispute.created'] as const;
 
-const metadataSchema = z.record(z.string(), z.string()).nullish();
+// Metadata and client_reference_id are the merchant's own text, carried into ids and records: they
+// follow the API's text rule, and an event that breaks it is ignored with the reason, never half-applied.
+const metadataSchema = z.record(z.string(), textSchema({ min: 0, max: 500 })).nullish();
+const merchantText = textSchema({ min: 0, max: 500 }).nullish();
 const id = z.string().nullish();
 /** An expandable field: an id, or the object carrying one. */
 const ref = z.union([z.string(), z.object({ id: z.string() })]).nullish();
@@ -52,7 +56,7 @@ const sessionSchema = z.object({
   payment_status: z.string().nullish(),
   amount_total: z.number().int().nullish(),
   currency: z.string().nullish(),
-  client_reference_id: id,
+  client_reference_id: merchantText,
   customer: ref,
   customer_email: id,
   customer_details: z.object({ email: id, name: id, address: z.object({ country: id }).nullish() }).nullish(),

@@ -1,6 +1,8 @@
 // Outgoing webhooks as receivers and the API see them: the event types, the envelope every delivery
 // carries, the endpoints a program sends to, and each delivery with its attempts.
 import { z } from 'zod';
+import { textSchema } from './text.ts';
+import { webUrlSchema } from './urls.ts';
 
 export const webhookEventTypes = [
   'referral.created',
@@ -32,9 +34,9 @@ export function webhookBody(event: WebhookEvent): string {
 export const endpointIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected 1-64 letters, digits, "-" or "_"');
 
 export const endpointInputSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2048),
+  url: webUrlSchema,
   events: z.array(webhookEventTypeSchema).min(1),
-  secret: z.string().min(16, 'use a secret of at least 16 characters').max(256).describe('signs every delivery; write-only, never shown back'),
+  secret: textSchema({ min: 16, max: 256 }).describe('signs every delivery; write-only, never shown back'),
 });
 export type EndpointInput = z.output<typeof endpointInputSchema>;
 

@@ -5,16 +5,19 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.ts';
+import { answerClientErrors } from '../api/errors.ts';
 import { connectDb, type Db, migrateToLatest } from '../db/connect.ts';
 import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts';
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
+import { encryptionCodec } from './payload-codec.ts';
 import { createEngineWorkers, type EngineWorkers, workerTuning } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
-import { activitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
+import { activitiesFor, crmActivitiesFor, deliveryPolicy, webhookActivitiesFor } from './services.ts';
 
 /** How to reach Temporal. Both connection kinds accept these options, so the client and the worker connect alike. */
 export interface TemporalConnectionOptions {
@@ -54,6 +57,24 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
   return { namespace: namespace ?? 'default', connectionOptions: { address: address ?? 'localhost:7233', tls, apiKey, metadata } };
 }
 
+/**
+ * How payloads cross to Temporal: encrypted with PAYLOAD_KEYS. Every client and worker of the engine
+ * converts through this, so there is no way to start one that writes referrals' emails, names or IP
+ * addresses into Temporal's history in the clear.
+ */
+export function dataConverter(config: Config): DataConverter {
+  if (!config.PAYLOAD_KEYS) {
+    throw invalidConfiguration([
+      {
+        variable: 'PAYLOAD_KEYS',
+        message:
+          'unset; it encrypts what referrals hand Temporal (emails, names, IP addresses), which anyone with Temporal Web UI access could otherwise read. Set it to "<id>:<32 random bytes in base64>" (`echo k1:$(openssl rand -base64 32)`); `npm start` generates one for local use',
+      },
+    ]);
+  }
+  return { payloadCodecs: [encryptionCodec(config.PAYLOAD_KEYS)] };
+}
+
 /** Connects to Postgres and brings the schema up to date (safe from several processes at once). */
 export async function openDatabase(url: string, log: Logger): Promise<Db> {
   const db = connectDb(url, { onIdleError: (error) => log.warn({ err: error }, 'idle Postgres connection failed') });
@@ -69,7 +90,8 @@ export async function openDatabase(url: string, log: Logger): Promise<Db> {
 /** A Temporal client in the configured namespace: what the API talks through, and the worker sets up with. */
 export async function connectTemporal(config: Config): Promise<Client> {
   const { namespace, connectionOptions } = temporalConnectionOptions(config);
-  return new Client({ connection: await Connection.connect(connectionOptions), namespace });
+  const converter = dataConverter(config);
+  return new Client({ connection: await Connection.connect(connectionOptions), namespace, dataConverter: converter });
 }
 
 /** The worker's own (native) connection, built from the same options as the client's. */
@@ -86,7 +108,7 @@ export interface WorkerDeps {
 }
 
 /**
- * The workers, ready to run: referrals, and webhook deliveries beside them. The namespace first gets
+ * The workers, ready to run: referrals, with webhook deliveries and the CRM sync beside them. The namespace first gets
  * whichever search attributes it lacks; the activities get the reward provider and the CRM the
  * configuration names, and the client to start deliveries with (keep it open while they run).
  */
@@ -100,13 +122,20 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
     connection,
     namespace,
     taskQueue,
+    dataConverter: dataConverter(config),
     activities: activitiesFor(config, db, log, temporal),
     webhookActivities: webhookActivitiesFor(config, db, log),
     tuning: workerTuning(config),
     log,
+    crm: crmWorker(config, db, log),
   });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');
   return workers;
+}
+
+function crmWorker(config: Config, db: Db, log: Logger) {
+  const activities = crmActivitiesFor(config, db, log);
+  return activities ? { activities, activitiesPerSecond: config.HUBSPOT_ACTIVITIES_PER_SECOND } : null;
 }
 
 export interface ApiServerDeps {
@@ -130,10 +159,15 @@ export async function startApi({ config, db, log, temporal, adminApiKey }: ApiSe
       log,
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET ?? null,
       webhooks: { policy: deliveryPolicy(config), allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS },
+      payloadCodec: config.PAYLOAD_KEYS ? encryptionCodec(config.PAYLOAD_KEYS) : null,
+      codecCorsOrigins: config.CODEC_CORS_ORIGINS,
+      rateLimits: { apiKey: config.RATE_LIMIT_API_KEY, link: config.RATE_LIMIT_LINK, authFailures: config.RATE_LIMIT_AUTH_FAILURES },
+      corsOrigins: config.CORS_ALLOWED_ORIGINS,
     },
     { trustProxy: config.TRUST_PROXY },
   );
   const server = createServer(app);
+  answerClientErrors(server);
   server.listen({ port: config.PORT, host: options.host });
   await once(server, 'listening');
   return server;

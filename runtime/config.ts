@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { checkDuration } from '../domain/duration.ts';
+import { parsePayloadKeys } from './payload-keys.ts';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -19,7 +20,38 @@ const duration = z.string().transform((text, context) => {
   return z.NEVER;
 });
 const count = z.coerce.number().int().min(1);
+/** PAYLOAD_KEYS, as a keyring; see payload-keys.ts. */
+const payloadKeys = z.string().transform((text, context) => {
+  const checked = parsePayloadKeys(text);
+  if (checked.ok) return checked.keyring;
+  context.addIssue({ code: 'custom', message: checked.message });
+  return z.NEVER;
+});
 const pem = z.string().includes('-----BEGIN ', { error: 'expected PEM text (-----BEGIN …)' });
+/** "<requests>/<ISO 8601 window>", e.g. "6000/PT1M", or "off". */
+const rateLimit = z.string().transform((text, context) => {
+  if (text === 'off') return null;
+  const match = /^([1-9][0-9]{0,8})\/(P\S+)$/.exec(text);
+  const window = match ? checkDuration(match[2] ?? '') : null;
+  if (!match || !window?.ok || window.ms < 1000 || window.ms % 1000 !== 0) {
+    context.addIssue({ code: 'custom', message: 'expected "<requests>/<window>" with a window of whole seconds, e.g. "6000/PT1M", or "off"' });
+    return z.NEVER;
+  }
+  return { points: Number(match[1]), durationMs: window.ms };
+});
+/** Origins as a browser sends them (scheme, host, port), comma-separated. */
+const origins = z.string().transform((text, context) => {
+  const list = text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      context.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as "https://app.acme.example" (no path, no trailing slash)` });
+    }
+  }
+  return list;
+});
 
 /**
  * How to reach Temporal: the variables of Temporal's own environment configuration
@@ -69,6 +101,13 @@ const envSchema = z
     STRIPE_API_BASE: httpUrl.optional(),
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     HUBSPOT_API_BASE: httpUrl.optional(),
+    // Each CRM activity makes at most two HubSpot requests; 4 a second is at most 80 requests in ten
+    // seconds, under a private app's 100, and at most 4 searches a second, under the search API's 5.
+    HUBSPOT_ACTIVITIES_PER_SECOND: z.coerce
+      .number({ error: 'expected a number of activities per second, e.g. 4' })
+      .positive('must be above 0')
+      .max(50, 'at most 50: each activity may make two HubSpot requests, and no HubSpot app is allowed 100 a second')
+      .default(4),
     ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     IP_COUNTRY_DB: existingFile.optional(),
     TRUST_PROXY: flag,
@@ -80,6 +119,12 @@ const envSchema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
+    PAYLOAD_KEYS: payloadKeys.optional(),
+    CODEC_CORS_ORIGINS: origins.default([]),
+    RATE_LIMIT_API_KEY: rateLimit.default({ points: 6000, durationMs: 60_000 }),
+    RATE_LIMIT_LINK: rateLimit.default({ points: 300, durationMs: 60_000 }),
+    RATE_LIMIT_AUTH_FAILURES: rateLimit.default({ points: 20, durationMs: 15 * 60_000 }),
+    CORS_ALLOWED_ORIGINS: origins.default([]),
     // Worker tuning (README, Performance): unset means the SDK's default, which measured best on two cores.
     WORKER_MAX_CACHED_WORKFLOWS: count.optional(),
     WORKER_WORKFLOW_TASK_SLOTS: count.optional(),

@@ -1,10 +1,14 @@
 // The Temporal workers a worker process runs: one for referral workflows and their activities, one
-// for webhook deliveries on their own task queue. Both run from one workflow bundle, prebuilt by
-// `npm run build` when current (runtime/workflow-bundle.ts), and with the tuning the configuration sets.
+// for webhook deliveries on their own task queue, and, with HubSpot configured, one for the CRM sync on
+// a rate-limited task queue of its own. All run from one workflow bundle, prebuilt by `npm run build`
+// when current (runtime/workflow-bundle.ts); the referral worker takes the tuning the configuration sets.
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import type { CrmActivities } from '../activities/crm.ts';
 import type { ReferralActivities } from '../activities/index.ts';
 import type { WebhookActivities } from '../activities/webhooks.ts';
+import { crmTaskQueue } from '../workflows/crm-sync.ts';
 import { webhookTaskQueue } from '../workflows/webhook-delivery.ts';
 import type { Config } from './config.ts';
 import { loadWorkflowBundle } from './workflow-bundle.ts';
@@ -13,13 +17,17 @@ export interface EngineWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** The same as the client's: payloads are encrypted (see payload-codec.ts). */
+  dataConverter: DataConverter;
   activities: ReferralActivities;
   webhookActivities: WebhookActivities;
   tuning: WorkerTuning;
   log: Logger;
+  /** The CRM sync's activities and the rate HubSpot's limit allows; null without HubSpot. */
+  crm: { activities: CrmActivities; activitiesPerSecond: number } | null;
 }
 
-/** The workers as one: they run together, and when one stops the other is stopped too. */
+/** The workers as one: they run together, and when one stops the others are stopped too. */
 export interface EngineWorkers {
   run(): Promise<void>;
   shutdown(): void;
@@ -53,7 +61,7 @@ export function workerTuning(config: Config): WorkerTuning {
 }
 
 export async function createEngineWorkers(options: EngineWorkerOptions): Promise<EngineWorkers> {
-  const { connection, namespace, taskQueue, log } = options;
+  const { connection, namespace, taskQueue, dataConverter, log } = options;
   const started = performance.now();
   const { code, source } = await loadWorkflowBundle();
   const bundleMs = Math.round(performance.now() - started);
@@ -61,9 +69,32 @@ export async function createEngineWorkers(options: EngineWorkerOptions): Promise
   else log.info({ bundleMs, reason: source }, 'workflow bundle: built at start (`npm run build` prebuilds it)');
   const workflowBundle = { code };
   const workers = [
-    await Worker.create({ connection, namespace, taskQueue, activities: options.activities, workflowBundle, ...options.tuning }),
-    await Worker.create({ connection, namespace, taskQueue: webhookTaskQueue(taskQueue), activities: options.webhookActivities, workflowBundle }),
+    await Worker.create({ connection, namespace, taskQueue, dataConverter, activities: options.activities, workflowBundle, ...options.tuning }),
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: webhookTaskQueue(taskQueue),
+      dataConverter,
+      activities: options.webhookActivities,
+      workflowBundle,
+    }),
   ];
+  if (options.crm) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: crmTaskQueue(taskQueue),
+        dataConverter,
+        activities: options.crm.activities,
+        workflowBundle,
+        // Enforced by the server across every worker on the queue, retries included.
+        maxTaskQueueActivitiesPerSecond: options.crm.activitiesPerSecond,
+        // An eagerly started activity never passes through the task queue, so it would escape that limit.
+        maxEagerActivityReservationsPerWorkflowTask: 0,
+      }),
+    );
+  }
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };

@@ -1,10 +1,11 @@
-// Wiring from configuration to the real clients: which reward provider, whether there is a CRM, and
-// how webhooks are delivered.
+// Wiring from configuration to the real clients: which reward provider, whether there is a CRM (and
+// its sync's activities), and how webhooks are delivered.
 
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import Stripe from 'stripe';
-import { type Crm, hubSpotCrm } from '../activities/crm.ts';
+import { type CrmQueue, createCrmActivities } from '../activities/crm.ts';
+import { hubSpot, hubSpotClient } from '../activities/hubspot/client.ts';
 import { createActivities } from '../activities/index.ts';
 import { loadIpCountry } from '../activities/ip-country.ts';
 import { ledgerCreditProvider } from '../activities/providers/ledger-credit.ts';
@@ -12,6 +13,7 @@ import { stripeRewardProvider } from '../activities/providers/stripe-rewards.ts'
 import type { RewardProvider } from '../activities/reward-provider.ts';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import type { Db } from '../db/connect.ts';
+import { crmTaskQueue } from '../workflows/crm-sync.ts';
 import { type DeliveryPolicy, webhookTaskQueue } from '../workflows/webhook-delivery.ts';
 import type { Config } from './config.ts';
 
@@ -40,13 +42,22 @@ function rewardProvider(config: Config, db: Db, log: Logger): RewardProvider {
   return ledgerCreditProvider(db);
 }
 
-function crm(config: Config, log: Logger): Crm | null {
-  if (config.HUBSPOT_ACCESS_TOKEN) {
-    log.info({ apiBase: config.HUBSPOT_API_BASE ?? 'https://api.hubapi.com' }, 'referral status is synced to HubSpot contacts');
-    return hubSpotCrm(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE);
+function crmQueue(config: Config, temporal: Client): CrmQueue | null {
+  return config.HUBSPOT_ACCESS_TOKEN ? { temporal, taskQueue: crmTaskQueue(config.TEMPORAL_TASK_QUEUE) } : null;
+}
+
+/** The CRM sync's activities, when HubSpot is configured; without a token CRM sync is skipped, and said so. */
+export function crmActivitiesFor(config: Config, db: Db, log: Logger) {
+  if (!config.HUBSPOT_ACCESS_TOKEN) {
+    log.info('HUBSPOT_ACCESS_TOKEN is unset: CRM sync is skipped');
+    return null;
   }
-  log.info('HUBSPOT_ACCESS_TOKEN is unset: CRM sync is skipped');
-  return null;
+  log.info(
+    { apiBase: config.HUBSPOT_API_BASE ?? 'https://api.hubapi.com', activitiesPerSecond: config.HUBSPOT_ACTIVITIES_PER_SECOND },
+    'referrals are synced to HubSpot contacts from their own task queue',
+  );
+  const hubspot = hubSpot(hubSpotClient(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE));
+  return createCrmActivities({ db, hubspot, publicBaseUrl: config.publicBaseUrl, log });
 }
 
 /** Backoff from the initial interval up to an hour, or less when the whole window is short. */
@@ -59,7 +70,7 @@ export function activitiesFor(config: Config, db: Db, log: Logger, temporal: Cli
   return createActivities({
     db,
     rewards: rewardProvider(config, db, log),
-    crm: crm(config, log),
+    crm: crmQueue(config, temporal),
     webhooks: { temporal, taskQueue: webhookTaskQueue(config.TEMPORAL_TASK_QUEUE), policy: deliveryPolicy(config) },
     publicBaseUrl: config.publicBaseUrl,
     log,

@@ -12,6 +12,7 @@ import { EmbeddedPostgresError, type RunningPostgres, startEmbeddedPostgres } fr
 import { connectTemporal, connectWorker, createWorker, openDatabase, startApi, temporalConnectionOptions } from '../runtime/composition-root.ts';
 import { type Config, loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { generatePayloadKey, type PayloadKeyring, parsePayloadKeys } from '../runtime/payload-keys.ts';
 import { installTemporalLogging } from '../runtime/temporal-logger.ts';
 import { postgresDataDir } from './postgres-data-dir.ts';
 import { postgresExecutables } from './postgres-executables.ts';
@@ -22,6 +23,7 @@ const log = createLogger(config.LOG_LEVEL, 'dev');
 installTemporalLogging(log, { handleSignals: false });
 const dataDir = path.resolve(config.DATA_DIR);
 const ownTemporal = config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : config.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : null;
+const codecEndpoint = `${config.publicBaseUrl}/v1/codec`;
 await mkdir(dataDir, { recursive: true });
 await chmod(dataDir, 0o755);
 
@@ -60,6 +62,19 @@ async function adminKey(config: Config): Promise<{ key: string; generated: boole
   return { key, generated: true };
 }
 
+/**
+ * PAYLOAD_KEYS, else a key generated once and kept under DATA_DIR beside the admin key: referrals
+ * started under it must stay readable after a restart.
+ */
+async function payloadKeys(config: Config): Promise<{ keyring: PayloadKeyring; generated: boolean }> {
+  if (config.PAYLOAD_KEYS) return { keyring: config.PAYLOAD_KEYS, generated: false };
+  const file = path.join(dataDir, 'payload-keys');
+  if (!existsSync(file)) await writeFile(file, `${generatePayloadKey(`local-${new Date().toISOString().slice(0, 10)}`)}\n`, { mode: 0o600 });
+  const checked = parsePayloadKeys((await readFile(file, 'utf8')).trim());
+  if (!checked.ok) throw new Error(`${file}: ${checked.message}`);
+  return { keyring: checked.keyring, generated: true };
+}
+
 /** The database's URL, and where its data is, for the start-up summary. */
 async function database(): Promise<{ url: string; where: string }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, where: 'DATABASE_URL' };
@@ -78,9 +93,13 @@ async function database(): Promise<{ url: string; where: string }> {
   return { url: postgres.url, where: cluster.linkedFrom ? `${cluster.path} (linked from ${inDataDir})` : inDataDir };
 }
 
-/** The Temporal server: your own, else a dev server under DATA_DIR that the configuration is pointed at. */
+/**
+ * The Temporal server: your own, else a dev server under DATA_DIR that the configuration is pointed
+ * at, whose Web UI knows where the codec is and may call it from the browser.
+ */
 async function temporalServer(): Promise<{ config: Config; uiUrl: string | null }> {
   if (ownTemporal) return { config, uiUrl: null };
+  const uiOrigins = [`http://localhost:${config.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`];
   log.info({ dbFile: path.join(dataDir, 'temporal.sqlite'), port: config.TEMPORAL_PORT }, 'starting the Temporal dev server');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -90,10 +109,14 @@ async function temporalServer(): Promise<{ config: Config; uiUrl: string | null 
       port: config.TEMPORAL_PORT,
       ui: true,
       uiPort: config.TEMPORAL_UI_PORT,
+      extraArgs: ['--ui-codec-endpoint', codecEndpoint],
     },
   });
   onStop('Temporal dev server', () => env.teardown());
-  return { config: { ...config, TEMPORAL_ADDRESS: env.address }, uiUrl: `http://localhost:${config.TEMPORAL_UI_PORT}` };
+  return {
+    config: { ...config, TEMPORAL_ADDRESS: env.address, CODEC_CORS_ORIGINS: [...new Set([...config.CODEC_CORS_ORIGINS, ...uiOrigins])] },
+    uiUrl: `http://localhost:${config.TEMPORAL_UI_PORT}`,
+  };
 }
 
 try {
@@ -102,7 +125,8 @@ try {
   if (postgresStarted.status === 'rejected') throw postgresStarted.reason;
   if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
   const postgres = postgresStarted.value;
-  const server = temporalStarted.value;
+  const keys = await payloadKeys(config);
+  const server = { ...temporalStarted.value, config: { ...temporalStarted.value.config, PAYLOAD_KEYS: keys.keyring } };
   const db = await openDatabase(postgres.url, log);
   onStop('database pool', () => db.destroy());
 
@@ -135,6 +159,8 @@ try {
       `  API            ${config.publicBaseUrl}   (docs: ${config.publicBaseUrl}/docs)`,
       `  Temporal UI    ${server.uiUrl ?? `your own, at ${temporalConnectionOptions(server.config).connectionOptions.address}`}`,
       `  Admin API key  ${admin.key}${admin.generated ? `   (generated for local use, kept in ${path.join(config.DATA_DIR, 'admin-api-key')})` : ''}`,
+      `  Payloads       encrypted with the key "${keys.keyring.current.id}"${keys.generated ? ` (generated for local use, kept in ${path.join(config.DATA_DIR, 'payload-keys')})` : ''}`,
+      `  Codec          ${codecEndpoint}   (to read payloads in the Temporal UI, open ${codecEndpoint}/sign-in: see README)`,
       `  Data           ${postgres.where}, ${ownTemporal ?? path.join(config.DATA_DIR, 'temporal.sqlite')}`,
       '  Ctrl-C stops everything.',
       '',

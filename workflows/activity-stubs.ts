@@ -33,8 +33,10 @@ export const databaseWrites = proxyLocalActivities<ReferralActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
-// A CRM outage must not keep referrals open for ever: after about a day the sync gives up (logged).
+// The CRM mirror only records the change in Postgres and signals the CRM sync, which calls HubSpot from a
+// task queue of its own (workflows/crm-sync.ts): a database write like the others, retried until it lands,
+// so a HubSpot outage costs the referral nothing and loses no change.
 export const crms = proxyLocalActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes', maximumAttempts: 60 },
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });

@@ -1,7 +1,7 @@
 // The referral workflow's interface: its input, and the signals, updates and query the ingress uses.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProgramTerms } from '../domain/program.ts';
-import type { ConversionEvent, Referee, ReferralStatus, ReferralView, RefundEvent, RewardView } from '../domain/referral.ts';
+import type { ConversionEvent, ConversionRecord, Referee, ReferralStatus, ReferralView, RefundEvent, RewardView } from '../domain/referral.ts';
 
 export const TASK_QUEUE = 'referrals';
 
@@ -26,6 +26,28 @@ export interface ReviewDecision {
 }
 
 export const conversionSignal = defineSignal<[ConversionEvent]>('conversion');
+
+/** One recurring reward, paid by a child workflow of its referral: which conversion it is for, under which terms. */
+export interface RecurringRewardInput {
+  referralId: string;
+  rewardId: string;
+  terms: ProgramTerms;
+  referrer: Referrer;
+  conversion: ConversionRecord;
+}
+
+/** A recurring reward's child tells its referral how the reward stands, and why it needs ops when it does. */
+export const rewardChangedSignal = defineSignal<[RewardChange]>('rewardChanged');
+
+export interface RewardChange {
+  reward: RewardView;
+  /** Why the reward waits for ops, while it does. */
+  attention: string | null;
+  /** What happened, for the referral's timeline. */
+  detail: string | null;
+}
+/** The referral passes an ops retry on to a recurring reward waiting for one. */
+export const rewardRetrySignal = defineSignal<[]>('rewardRetry');
 export const refundSignal = defineSignal<[RefundEvent]>('refund');
 
 /** Decides a referral in review; answers once the decision has taken effect. */

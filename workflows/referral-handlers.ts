@@ -3,6 +3,7 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { qualifies, refundUndoes } from '../domain/qualification.ts';
+import { recurringSpanEnd } from '../domain/recurring.ts';
 import {
   cancelUpdate,
   conversionSignal,
@@ -12,7 +13,10 @@ import {
   refundSignal,
   retryUpdate,
   reviewUpdate,
+  rewardChangedSignal,
+  rewardRetrySignal,
 } from './definitions.ts';
+import { pass, recurringRewardChanged } from './phases/recurring-rewards.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Verdict } from './referral-state.ts';
 import { referralSearchAttributes } from './search-attributes.ts';
@@ -39,6 +43,10 @@ export function registerHandlers(run: ReferralRun): void {
     } else if (state.qualifying === null && record.status === 'pending_conversion') {
       state.qualifying = conversion;
       state.qualifyingEvent = event;
+      const recurring = terms.rewards.referrer.recurring;
+      if (recurring) state.recurringSpanEnd = recurringSpanEnd(conversion.receivedAt, recurring.months);
+    } else if (state.earnsRecurringReward(conversion)) {
+      state.recurringQueue.push(conversion);
     }
     projection.touch();
   });
@@ -47,8 +55,12 @@ export function registerHandlers(run: ReferralRun): void {
     const conversion = record.addRefund(event);
     if (!conversion) return;
     if (conversion === state.qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) state.undone = true;
+    const child = state.recurringChildren.get(conversion.eventId);
+    if (child) pass(run, child, refundSignal, event);
     projection.touch();
   });
+
+  setHandler(rewardChangedSignal, (change) => recurringRewardChanged(run, change));
 
   setHandler(
     reviewUpdate,
@@ -65,7 +77,8 @@ export function registerHandlers(run: ReferralRun): void {
   setHandler(
     retryUpdate,
     () => {
-      state.retryRequested = true;
+      if (record.status === 'needs_attention') state.retryRequested = true;
+      for (const child of state.recurringAttention.values()) pass(run, child, rewardRetrySignal);
       return record.status;
     },
     { validator: () => allowOrRefuse(state.canRetry(record.status)) },

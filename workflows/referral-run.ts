@@ -46,9 +46,10 @@ export class ReferralRun {
    */
   readonly compact: boolean;
   private readonly sync: ReferralSync | null = null;
-  /** The referee's reward, when the program offers one, and its issuing, which the referral does not wait for. */
+  /** The referee's reward, when the program offers one. */
   refereeReward: RewardView | null = null;
-  private refereeRewardIssued: Promise<void> = Promise.resolve();
+  /** Work beside the referral's own steps (the referee's coupon, recurring rewards), which it finishes before it ends. */
+  private readonly beside: Promise<void>[] = [];
   private readonly outbox: EventOutbox;
   /** What the referral is waiting on from outside now (a signal, a timer, an activity): while it waits, it rests. */
   private waits = 0;
@@ -91,9 +92,9 @@ export class ReferralRun {
     return this.record.status;
   }
 
-  /** Lets the referee's reward be issued beside the referral; the referral ends only once it is. */
-  besides(issuing: Promise<void>): void {
-    this.refereeRewardIssued = issuing;
+  /** Runs work beside the referral's own steps; the referral ends only once it is done. */
+  besides(work: Promise<void>): void {
+    this.beside.push(work);
   }
 
   /**
@@ -184,9 +185,12 @@ export class ReferralRun {
   async end({ status, detail }: Ending): Promise<ReferralView> {
     if (this.record.status !== status) this.setStatus(status, detail);
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
-    await this.refereeRewardIssued;
-    // From here the referral only waits for its copies: it rests for good.
+    // A referral that ended without its reward earns no recurring ones; one that paid keeps paying them through the span.
+    if (status !== 'rewarded' && status !== 'reversed') this.state.recurringClosed = true;
+    // From here the referral only waits for the work beside it (recurring rewards may take the whole
+    // span, and their changes must reach Postgres meanwhile) and for its copies: it rests for good.
     this.waits += 1;
+    await Promise.all(this.beside);
     if (this.sync) this.sync.touchIfChanged();
     else this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);

@@ -29,6 +29,16 @@ export class ReferralState {
   cancellation: string | null = null;
   /** False while parked on a step that cancelling cannot undo (a ledger write): only a retry helps. */
   cancellable = true;
+  /** Recurring commissions: the end of the span (null for life; undefined until the first conversion qualifies). */
+  recurringSpanEnd: string | null | undefined = undefined;
+  /** Later qualifying conversions inside the span, waiting for their reward's child workflow. */
+  readonly recurringQueue: ConversionRecord[] = [];
+  /** No more recurring rewards: the referral ended without its first reward. */
+  recurringClosed = false;
+  /** The child workflow paying each recurring reward, by the conversion it is for. */
+  readonly recurringChildren = new Map<string, string>();
+  /** Recurring rewards waiting for ops, by reward id, with their child workflow. */
+  readonly recurringAttention = new Map<string, string>();
   /** The referee's own code, once the viral loop has made them a participant. */
   refereeCode: string | null = null;
 
@@ -43,7 +53,14 @@ export class ReferralState {
   }
 
   canRetry(status: ReferralStatus): Verdict {
-    return status === 'needs_attention' ? allowed : refused(`the referral is ${status}, not needs_attention`);
+    if (status === 'needs_attention' || this.recurringAttention.size > 0) return allowed;
+    return refused(`the referral is ${status}, not needs_attention`);
+  }
+
+  /** Whether a later qualifying conversion earns a recurring reward: inside the span, while the referral pays rewards. */
+  earnsRecurringReward(conversion: ConversionRecord): boolean {
+    if (this.recurringSpanEnd === undefined || this.recurringClosed || conversion === this.qualifying) return false;
+    return this.recurringSpanEnd === null || conversion.receivedAt < this.recurringSpanEnd;
   }
 
   canCancel(status: ReferralStatus): Verdict {

@@ -6,7 +6,9 @@ import { assessFraud } from './phases/assess-fraud.ts';
 import { awaitConversion } from './phases/await-conversion.ts';
 import { enrolReferee, enrolsAt } from './phases/enrol-referee.ts';
 import { hold } from './phases/hold.ts';
+import { hasMilestones, payMilestoneBonus } from './phases/milestone-bonus.ts';
 import { payOut } from './phases/pay-out.ts';
+import { payRecurringRewards, recurs } from './phases/recurring-rewards.ts';
 import { issueRefereeReward } from './phases/referee-reward.ts';
 import { watchForClawback } from './phases/watch-for-clawback.ts';
 import { registerHandlers } from './referral-handlers.ts';
@@ -30,8 +32,12 @@ async function lifecycle(run: ReferralRun): Promise<Ending> {
   if ('ending' in converted) return converted.ending;
   const { reward } = converted;
   if (enrolsAt(run, 'on_conversion')) await enrolReferee(run);
-  const ended = (await assessFraud(run, reward)) ?? (await hold(run, reward)) ?? (await payOut(run, reward));
+  const refused = await assessFraud(run, reward);
+  if (refused) return refused;
+  if (recurs(run)) run.besides(payRecurringRewards(run));
+  const ended = (await hold(run, reward)) ?? (await payOut(run, reward));
   if (ended) return ended;
+  if (hasMilestones(run)) await payMilestoneBonus(run, reward);
   if (enrolsAt(run, 'on_reward')) await enrolReferee(run);
   return watchForClawback(run, reward);
 }

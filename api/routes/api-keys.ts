@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys.ts';
 import { apiKeySchema, scopeSchema } from '../../domain/api-key.ts';
+import { textSchema } from '../../domain/text.ts';
 import { generateApiKey, hashKey, type KeyAuthorizer } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -14,7 +15,7 @@ export function apiKeyRoutes({ db }: ApiDeps, authorizer: KeyAuthorizer) {
       summary: 'Create an API key. The key itself is in this answer only; store it then.',
       tag: 'API keys',
       access: ['admin'],
-      body: z.strictObject({ name: z.string().min(1).max(200), scopes: z.array(scopeSchema).min(1) }),
+      body: z.strictObject({ name: textSchema({ max: 200 }), scopes: z.array(scopeSchema).min(1) }),
       responses: { 201: { description: 'The new key', schema: apiKeySchema.extend({ key: z.string() }) } },
       async handle({ body }) {
         const key = generateApiKey();
@@ -39,7 +40,7 @@ export function apiKeyRoutes({ db }: ApiDeps, authorizer: KeyAuthorizer) {
       summary: 'Revoke an API key',
       tag: 'API keys',
       access: ['admin'],
-      params: z.object({ keyId: z.string().min(1).max(64) }),
+      params: z.object({ keyId: textSchema({ max: 64 }) }),
       responses: { 200: { description: 'The revoked key', schema: apiKeySchema }, 404: { description: 'No such key' } },
       async handle({ params: { keyId } }) {
         const revoked = await revokeApiKey(db, keyId);

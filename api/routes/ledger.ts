@@ -3,7 +3,10 @@ import { listBalances, listTransfers, summarize } from '../../db/ledger-reports.
 import { balanceSchema, programSummarySchema, transferSchema } from '../../domain/ledger.ts';
 import { currencySchema } from '../../domain/money.ts';
 import { programIdSchema } from '../../domain/program.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import type { ApiDeps } from '../deps.ts';
+import { pageLimitSchema } from '../page-cursor.ts';
 import { defineRoute } from '../route.ts';
 
 const CSV_COLUMNS = [
@@ -28,7 +31,9 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-const cursorSchema = z.string().regex(/^\d+$/, 'expected the nextCursor of a previous page');
+// A transfer's sequence number; at most 18 digits, far inside a bigint.
+const cursorSchema = z.string().regex(/^(?:0|[1-9][0-9]{0,17})$/, 'expected the nextCursor of a previous page');
+const participantIdSchema = textSchema({ max: 255 });
 
 export function ledgerRoutes({ db }: ApiDeps) {
   return [
@@ -38,7 +43,7 @@ export function ledgerRoutes({ db }: ApiDeps) {
       summary: 'Balances per ledger account',
       tag: 'Ledger',
       access: ['finance'],
-      query: z.strictObject({ programId: programIdSchema.optional(), participantId: z.string().optional(), currency: currencySchema.optional() }),
+      query: z.strictObject({ programId: programIdSchema.optional(), participantId: participantIdSchema.optional(), currency: currencySchema.optional() }),
       responses: { 200: { description: 'Balances', schema: z.object({ data: z.array(balanceSchema) }) } },
       async handle({ query }) {
         return { status: 200, body: { data: await listBalances(db, query) } };
@@ -52,11 +57,11 @@ export function ledgerRoutes({ db }: ApiDeps) {
       access: ['finance'],
       query: z.strictObject({
         programId: programIdSchema.optional(),
-        participantId: z.string().optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
+        participantId: participantIdSchema.optional(),
+        from: timestampSchema.optional(),
+        to: timestampSchema.optional(),
         cursor: cursorSchema.optional(),
-        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        limit: pageLimitSchema(1000, 100),
       }),
       responses: {
         200: { description: 'A page of transfers', schema: z.object({ data: z.array(transferSchema), nextCursor: z.string().nullable() }) },

@@ -12,8 +12,10 @@ import { durationMs } from '../../domain/duration.ts';
 import { type Program, programIdSchema } from '../../domain/program.ts';
 import { describeRefereeOffer } from '../../domain/referee-offer.ts';
 import { referralLink } from '../../domain/referral-link.ts';
+import { textSchema } from '../../domain/text.ts';
+import { webUrlSchema } from '../../domain/urls.ts';
 import type { ApiDeps } from '../deps.ts';
-import { badRequest, conflict, notFound, problemSchema, unprocessable } from '../errors.ts';
+import { conflict, notFound, problemSchema, unprocessable } from '../errors.ts';
 import { firstNameOf, landingPage, notFoundPage, personalise, type RenderedPage } from '../landing-page.ts';
 import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
@@ -21,12 +23,17 @@ import { defineRoute } from '../route.ts';
 /** Where a click goes: an allowed URL the caller asked for, else the program's landing URL. */
 function destination(program: Program, requested: string | undefined): URL {
   if (requested === undefined) return new URL(program.landing.url);
-  const url = URL.canParse(requested) ? new URL(requested) : null;
-  if (!url || !/^https?:$/.test(url.protocol) || !program.landing.allowedRedirectHosts.includes(url.host)) {
-    throw badRequest(`"to" must be an http(s) URL on one of the program's allowed hosts: ${program.landing.allowedRedirectHosts.join(', ')}`);
+  const url = new URL(requested);
+  if (!program.landing.allowedRedirectHosts.includes(url.host)) {
+    throw unprocessable(`"to" must be on one of the program's allowed hosts: ${program.landing.allowedRedirectHosts.join(', ')}`, [
+      { path: 'query.to', message: `${url.host} is not one of the program's allowed hosts` },
+    ]);
   }
   return url;
 }
+
+/** A user agent, as the click records keep it. */
+const userAgentSchema = textSchema({ min: 0, max: 1024 });
 
 function withAttribution(url: string | URL, code: string, clickId: string | null): string {
   const target = new URL(url);
@@ -64,14 +71,16 @@ export function linkRoutes(deps: ApiDeps) {
       tag: 'Links',
       access: 'public',
       params: z.object({ code: codeParamSchema }),
-      query: z.object({ to: z.string().optional().describe("a URL on one of the program's allowed hosts to land on instead") }),
+      query: z.object({ to: webUrlSchema.optional().describe("a URL on one of the program's allowed hosts to land on instead") }),
+      headers: z.object({ 'user-agent': userAgentSchema.optional().describe('kept with the click') }),
+      limitedPerNetwork: true,
       responses: {
         200: { description: 'A personalised landing page', contentType: 'text/html', schema: z.string() },
         302: { description: 'A redirect to the landing URL (or app URL) with ref, and rclid when the click was counted' },
-        400: { description: '"to" is not on an allowed host' },
+        422: { description: '"to" is not on one of the program\'s allowed hosts' },
         404: { description: 'No such code: a page for browsers, problem details for API clients', alsoAs: { 'text/html': z.string() } },
       },
-      async handle({ params, query, req, res }) {
+      async handle({ params, query, headers, req, res }) {
         res.set('Referrer-Policy', 'strict-origin-when-cross-origin').set('X-Content-Type-Options', 'nosniff');
         const referrer = await findParticipantByCode(db, params.code);
         const program = referrer ? await findProgram(db, referrer.programId) : null;
@@ -79,7 +88,7 @@ export function linkRoutes(deps: ApiDeps) {
           if (req.accepts(['json', 'html']) === 'html') return sendPage(res, 404, notFoundPage());
           throw notFound(`no referral code "${params.code}"`);
         }
-        const userAgent = req.get('user-agent') ?? '';
+        const userAgent = headers['user-agent'] ?? '';
         const robot = isRobot(userAgent);
         const platform = platformOf(userAgent);
         // Previews are of the web page: an app link means nothing to a crawler.
@@ -136,8 +145,8 @@ export function linkRoutes(deps: ApiDeps) {
       body: z.strictObject({
         code: codeParamSchema,
         ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-        userAgent: z.string().max(1024).optional(),
-        landingUrl: z.url().optional(),
+        userAgent: userAgentSchema.optional(),
+        landingUrl: webUrlSchema.optional(),
       }),
       responses: {
         201: { description: 'The click', schema: z.object({ clickId: z.string() }) },
@@ -166,7 +175,7 @@ export function linkRoutes(deps: ApiDeps) {
       params: z.object({ programId: programIdSchema }),
       body: z.strictObject({
         ip: z.union([z.ipv4(), z.ipv6()]).describe('the address the app reached your backend from'),
-        userAgent: z.string().min(1).max(1024).describe("the app's user agent"),
+        userAgent: textSchema({ max: 1024 }).describe("the app's user agent"),
         platform: platformSchema,
       }),
       responses: {
@@ -181,7 +190,9 @@ export function linkRoutes(deps: ApiDeps) {
         const program = await requireProgram(db, programId);
         const named = platformOf(body.userAgent);
         if (named !== 'web' && named !== body.platform) {
-          throw badRequest('the user agent and the platform disagree', [{ path: 'userAgent', message: `names ${named}, but "platform" is ${body.platform}` }]);
+          throw unprocessable('the user agent and the platform disagree', [
+            { path: 'userAgent', message: `names ${named}, but "platform" is ${body.platform}` },
+          ]);
         }
         const result = await claimClick(db, { programId, ip: body.ip, platform: body.platform, windowMs: durationMs(program.landing.claimWindow) });
         if (result.outcome === 'ambiguous') {

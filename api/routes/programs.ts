@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { saveProgram } from '../../db/programs.ts';
-import { programIdSchema, programInputSchema, programSchema, unsupportedTerms } from '../../domain/program.ts';
+import { programIdSchema, programInputSchema, programSchema } from '../../domain/program.ts';
 import type { ApiDeps } from '../deps.ts';
-import { unprocessable } from '../errors.ts';
 import { requireProgram } from '../require-program.ts';
 import { defineRoute } from '../route.ts';
 
@@ -22,16 +21,8 @@ export function programRoutes({ db }: ApiDeps) {
         200: { description: 'The program was replaced (or was already exactly this)', schema: programSchema },
         201: { description: 'The program was created', schema: programSchema },
         400: { description: 'The program is not valid' },
-        422: { description: 'The program uses terms this engine does not support yet' },
       },
       async handle({ params: { programId }, body }) {
-        const unsupported = unsupportedTerms(body);
-        if (unsupported.length > 0) {
-          throw unprocessable(
-            'the program uses terms this engine does not support yet',
-            unsupported.map((term) => ({ path: term.path.join('.'), message: term.message })),
-          );
-        }
         const { program, created } = await saveProgram(db, programId, body);
         return { status: created ? 201 : 200, body: program };
       },

@@ -2,17 +2,19 @@ import { z } from 'zod';
 import { listReferralViews } from '../../db/referrals.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import { referralStatusSchema, referralViewSchema } from '../../domain/referral.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import { cancelUpdate, retryUpdate, reviewUpdate } from '../../workflows/definitions.ts';
 import { attributedSchema, attributeReferee, attributionRequestSchema } from '../attribution.ts';
 import type { ApiDeps } from '../deps.ts';
-import { pageCursor, pageCursorSchema } from '../page-cursor.ts';
+import { pageCursor, pageCursorSchema, pageLimitSchema } from '../page-cursor.ts';
 import { readReferral, updateReferral } from '../referral-workflows.ts';
 import { defineRoute, temporalUnavailable } from '../route.ts';
 
 const referralParams = z.object({ referralId: z.string().regex(/^ref_[A-Za-z0-9_-]{1,64}$/, 'expected a referral id, "ref_…"') });
 const accepted = z.object({ referralId: z.string(), status: referralStatusSchema });
 
-const cursorSchema = pageCursorSchema(z.object({ createdAt: z.iso.datetime(), id: z.string() }));
+const cursorSchema = pageCursorSchema(z.object({ createdAt: timestampSchema, id: textSchema({ max: 255 }) }));
 
 export function referralRoutes(deps: ApiDeps) {
   const { db } = deps;
@@ -60,8 +62,8 @@ export function referralRoutes(deps: ApiDeps) {
       query: z.strictObject({
         programId: programIdSchema.optional(),
         status: referralStatusSchema.optional(),
-        referrerId: z.string().optional(),
-        limit: z.coerce.number().int().min(1).max(100).default(25),
+        referrerId: textSchema({ max: 255 }).optional(),
+        limit: pageLimitSchema(100, 25),
         cursor: cursorSchema.optional(),
       }),
       responses: { 200: { description: 'A page of referrals', schema: z.object({ data: z.array(referralViewSchema), nextCursor: z.string().nullable() }) } },
@@ -77,7 +79,11 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Ops',
       access: ['ops'],
       params: referralParams,
-      body: z.strictObject({ decision: z.enum(['approve', 'reject']), reviewer: z.string().min(1).max(200), note: z.string().max(2000).optional() }),
+      body: z.strictObject({
+        decision: z.enum(['approve', 'reject']),
+        reviewer: textSchema({ max: 200 }),
+        note: textSchema({ min: 0, max: 2000, multiline: true }).optional(),
+      }),
       responses: {
         200: { description: 'The referral after the decision', schema: referralViewSchema },
         404: { description: 'No such referral' },
@@ -114,7 +120,7 @@ export function referralRoutes(deps: ApiDeps) {
       tag: 'Ops',
       access: ['ops'],
       params: referralParams,
-      body: z.strictObject({ reason: z.string().min(1).max(2000) }),
+      body: z.strictObject({ reason: textSchema({ max: 2000, multiline: true }) }),
       responses: {
         202: { description: 'The cancellation is under way', schema: accepted },
         404: { description: 'No such referral' },

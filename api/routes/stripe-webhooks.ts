@@ -4,16 +4,24 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { listStripeEvents } from '../../db/stripe-events.ts';
 import { stripeEventOutcomeSchema, stripeEventRecordSchema } from '../../domain/stripe-event-record.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, badRequest } from '../errors.ts';
-import { pageCursor, pageCursorSchema } from '../page-cursor.ts';
+import { pageCursor, pageCursorSchema, pageLimitSchema } from '../page-cursor.ts';
+import { clientNetwork, type Limiter } from '../rate-limits.ts';
 import { defineRoute } from '../route.ts';
 import { handleStripeEvent } from '../stripe-webhook.ts';
 
 const received = z.object({ received: z.literal(true), outcome: stripeEventOutcomeSchema, reason: z.string().nullable() });
-const eventCursor = pageCursorSchema(z.object({ receivedAt: z.iso.datetime(), eventId: z.string() }));
+const eventCursor = pageCursorSchema(z.object({ receivedAt: timestampSchema, eventId: textSchema({ max: 255 }) }));
 
-export function stripeWebhookRoutes(deps: ApiDeps) {
+/**
+ * Stripe's bursts are never limited: a verified event is answered whatever the rate. A request whose
+ * signature fails counts as a failed authentication of its network, like an unknown API key, so
+ * forging signatures is refused with 429 after a few tries, while Stripe's own addresses never fail.
+ */
+export function stripeWebhookRoutes(deps: ApiDeps, failures: Limiter) {
   return [
     defineRoute({
       method: 'post',
@@ -26,6 +34,7 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
       responses: {
         200: { description: 'Recorded; `outcome` says what became of it', schema: received },
         400: { description: 'The signature is missing, does not match, or is older than five minutes; nothing was recorded' },
+        429: { description: 'Too many requests from this network failed their signature check; try again after Retry-After' },
         503: { description: 'STRIPE_WEBHOOK_SECRET is not set, or Temporal is not answering; Stripe will send the event again' },
       },
       async handle({ req }) {
@@ -40,13 +49,20 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
             },
           );
         }
+        const network = clientNetwork(req.ip);
+        failures.assertNotBlocked(network);
         const signature = req.get('stripe-signature');
-        if (!signature) throw badRequest('the Stripe-Signature header is missing');
         let event: Stripe.Event;
         try {
+          if (!signature) throw new Error('the Stripe-Signature header is missing');
           event = Stripe.webhooks.constructEvent(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), signature, deps.stripeWebhookSecret);
         } catch (error) {
-          throw badRequest(`the Stripe signature does not verify: ${error instanceof Error ? error.message : String(error)}`);
+          await failures.consume(network);
+          throw badRequest(
+            signature
+              ? `the Stripe signature does not verify: ${error instanceof Error ? error.message : String(error)}`
+              : 'the Stripe-Signature header is missing',
+          );
         }
         const result = await handleStripeEvent(deps, event);
         return { status: 200, body: { received: true, ...result } };
@@ -60,7 +76,7 @@ export function stripeWebhookRoutes(deps: ApiDeps) {
       access: ['ops'],
       query: z.strictObject({
         outcome: stripeEventOutcomeSchema.optional(),
-        limit: z.coerce.number().int().min(1).max(100).default(25),
+        limit: pageLimitSchema(100, 25),
         cursor: eventCursor.optional(),
       }),
       responses: { 200: { description: 'A page of events', schema: z.object({ data: z.array(stripeEventRecordSchema), nextCursor: z.string().nullable() }) } },

@@ -54,9 +54,9 @@ export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () =>
     defineRoute({
       method: 'get',
       path: '/metrics',
-      summary: 'Prometheus metrics',
+      summary: 'Prometheus metrics; scrape with a key of scope ops (Prometheus: authorization.credentials)',
       tag: 'System',
-      access: 'public',
+      access: ['ops'],
       responses: { 200: { description: 'Metrics in the Prometheus text format', contentType: 'text/plain', schema: z.string() } },
       async handle({ res }) {
         res.type(metrics.contentType).send(await metrics.metrics());

@@ -5,18 +5,20 @@ import { z } from 'zod';
 import { findDelivery, listDeliveries, markFailed, reopenDelivery } from '../../db/webhook-deliveries.ts';
 import { deleteEndpoint, findEndpoint, saveEndpoint } from '../../db/webhook-endpoints.ts';
 import { programIdSchema } from '../../domain/program.ts';
+import { textSchema } from '../../domain/text.ts';
+import { timestampSchema } from '../../domain/timestamp.ts';
 import { deliverySchema, endpointIdSchema, endpointInputSchema, endpointSchema } from '../../domain/webhooks.ts';
 import { type WebhookDeliveryInput, webhookTaskQueue } from '../../workflows/webhook-delivery.ts';
 import type { ApiDeps } from '../deps.ts';
 import { conflict, notFound } from '../errors.ts';
-import { pageCursor, pageCursorSchema } from '../page-cursor.ts';
+import { pageCursor, pageCursorSchema, pageLimitSchema } from '../page-cursor.ts';
 import { requireProgram } from '../require-program.ts';
 import { defineRoute, temporalUnavailable } from '../route.ts';
 import { assertPublicUrl } from '../webhook-url.ts';
 
 const endpointParams = z.object({ programId: programIdSchema, endpointId: endpointIdSchema });
 const deliveryParams = z.object({ deliveryId: z.string().regex(/^whd_[A-Za-z0-9_-]{1,64}$/, 'expected a delivery id, "whd_…"') });
-const deliveryCursor = pageCursorSchema(z.object({ createdAt: z.iso.datetime(), deliveryId: z.string() }));
+const deliveryCursor = pageCursorSchema(z.object({ createdAt: timestampSchema, deliveryId: textSchema({ max: 255 }) }));
 
 export function webhookEndpointRoutes(deps: ApiDeps) {
   const { db } = deps;
@@ -81,7 +83,7 @@ export function webhookEndpointRoutes(deps: ApiDeps) {
       tag: 'Webhooks',
       access: ['admin'],
       params: endpointParams,
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(25), cursor: deliveryCursor.optional() }),
+      query: z.strictObject({ limit: pageLimitSchema(100, 25), cursor: deliveryCursor.optional() }),
       responses: {
         200: { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) },
         404: { description: 'No such endpoint' },

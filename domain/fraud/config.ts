@@ -3,6 +3,7 @@
 // Every field has a default, so programs stored before a rule existed load with that rule on.
 import { z } from 'zod';
 import { durationSchema } from '../duration-schema.ts';
+import { addSemanticIssue } from '../semantic-issue.ts';
 
 const weight = (fallback: number) =>
   z.number().int().min(0).max(100).default(fallback).describe('added to the score when the rule fires; 0 turns the rule off');
@@ -72,7 +73,12 @@ export const fraudTermsSchema = z
       .describe('how long the IP addresses behind clicks, sign-ups and conversions are kept for the network rules; a daily job deletes older ones'),
     rules: fraudRulesSchema,
   })
-  .refine((f) => f.rejectScore === null || f.reviewScore <= f.rejectScore, { message: '"reviewScore" must not exceed "rejectScore"', path: ['reviewScore'] })
+  .superRefine((f, ctx) => {
+    // A rule no schema can state: 422, not 400.
+    if (typeof f.reviewScore === 'number' && typeof f.rejectScore === 'number' && f.reviewScore > f.rejectScore) {
+      addSemanticIssue(ctx, '"reviewScore" must not exceed "rejectScore"', ['reviewScore']);
+    }
+  })
   .prefault({});
 
 export type FraudTerms = z.output<typeof fraudTermsSchema>;

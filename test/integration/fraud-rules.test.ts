@@ -224,10 +224,12 @@ describe('fraud rules over HTTP', () => {
       await convert(programId, referral.externalId);
       await stack.referralReaches(referral.referralId, 'in_review');
     }
-    const page = await stack.eventually(
-      () => stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review&limit=2`),
-      (response) => response.body.data?.length === 2,
+    // The list follows the workflows through the projection: wait until it shows all three in review.
+    await stack.eventually(
+      () => stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review`),
+      (response) => response.body.data?.length === 3,
     );
+    const page = await stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review&limit=2`);
     expect(page.body.data.map((view: { referralId: string }) => view.referralId)).toEqual(queued.slice(0, 2));
     expect(page.body.data[0].fraud.signals).toEqual([signal('disposable_email', /yopmail\.com/)]);
     const rest = await stack.call('GET', `/v1/referrals?programId=${programId}&status=in_review&limit=2&cursor=${page.body.nextCursor}`);

@@ -156,3 +156,96 @@ describe("the referrer's limit", () => {
     expect(paid).toBe(5);
   });
 });
+
+describe('milestone bonuses', () => {
+  const noVelocityRules = { rules: { referrer_velocity: { weight: 0 }, fast_conversion: { weight: 0 } } } as ProgramInput['fraud'];
+
+  async function raceReferrals(programId: string, count: number) {
+    const referrer = await enrol(stack, programId);
+    const referrals = await Promise.all(Array.from({ length: count }, () => refer(stack, programId, referrer.code)));
+    await Promise.all(referrals.map(({ refereeExternalId }) => convert(programId, refereeExternalId)));
+    const ends = await Promise.all(referrals.map(({ referralId }) => stack.temporal.workflow.getHandle(referralId).result()));
+    return { referrer, ends: ends as { status: string; rewards: { rewardId: string; amount: number; status: string }[] }[] };
+  }
+
+  it('are paid once each, by the referral that reaches them, however the referrals race', async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      fraud: noVelocityRules,
+      limits: { maxRewardsPerReferrer: null, period: null },
+      rewards: {
+        referrer: { kind: 'account_credit', amount: 1000 },
+        referee: null,
+        milestones: [
+          { referrals: 3, amount: 2500 },
+          { referrals: 5, amount: 4000 },
+        ],
+      },
+    });
+    const { referrer, ends } = await raceReferrals(programId, 6);
+    const bonuses = ends.flatMap((end) => end.rewards.filter((reward) => reward.rewardId.startsWith('rw_ms_')));
+    expect(bonuses.map(({ amount, status }) => ({ amount, status })).sort((a, b) => a.amount - b.amount)).toEqual([
+      { amount: 2500, status: 'issued' },
+      { amount: 4000, status: 'issued' },
+    ]);
+    expect(
+      stack.stripe
+        .creditsFor(referrer.stripeCustomerId ?? '')
+        .map((credit) => -credit.amount)
+        .sort((a, b) => a - b),
+    ).toEqual([1000, 1000, 1000, 1000, 1000, 1000, 2500, 4000]);
+  });
+
+  it("count under the referrer's limit", async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      fraud: noVelocityRules,
+      limits: { maxRewardsPerReferrer: 4, period: null },
+      rewards: { referrer: { kind: 'account_credit', amount: 1000 }, referee: null, milestones: [{ referrals: 2, amount: 2500 }] },
+    });
+    const { referrer, ends } = await raceReferrals(programId, 5);
+    expect(ends.filter((end) => end.status === 'capped')).toHaveLength(1);
+    // Four referral rewards fill the limit before any is earned, so the bonus finds no room.
+    expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '').map((credit) => -credit.amount)).toEqual([1000, 1000, 1000, 1000]);
+  });
+});
+
+describe('recurring commissions', () => {
+  it('pay every qualifying invoice inside the span its own reward, and take ops retries for one that fails', async () => {
+    const programId = await createProgram(stack, {
+      ...instantly,
+      conversion: { types: ['invoice'], minAmount: 1000 },
+      rewards: { referrer: { kind: 'account_credit', percent: 20, recurring: { months: 12 } }, referee: null },
+    });
+    const referrer = await enrol(stack, programId);
+    const { referralId, refereeExternalId } = await refer(stack, programId, referrer.code);
+    const invoice = (amount: number) => ({ ...purchase(refereeExternalId, uniqueId('in'), amount), type: 'invoice' });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(5000) });
+    await stack.referralReaches(referralId, 'rewarded');
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(4000) });
+    const second = await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[1]?.status === 'issued',
+    );
+    expect(second.body.rewards.map((reward: { amount: number }) => reward.amount)).toEqual([1000, 800]);
+
+    // The referrer's Stripe customer goes missing: the third month's reward waits for ops.
+    await stack.call('PATCH', `/v1/programs/${programId}/participants/${referrer.externalId}`, { body: { stripeCustomerId: null } });
+    await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: invoice(3000) });
+    const failed = await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[2]?.status === 'failed',
+    );
+    expect(failed.body.status).toBe('rewarded');
+    expect(failed.body.timeline.at(-1)?.detail).toContain('has no Stripe customer id');
+    await stack.call('PATCH', `/v1/programs/${programId}/participants/${referrer.externalId}`, { body: { stripeCustomerId: referrer.stripeCustomerId } });
+    expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(202);
+    await stack.eventually(
+      () => stack.call('GET', `/v1/referrals/${referralId}`),
+      (response) => response.body.rewards?.[2]?.status === 'issued',
+    );
+    expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '').map((credit) => -credit.amount)).toEqual([1000, 800, 600]);
+    // Nothing left to retry: the referral itself is fine.
+    expect((await stack.call('POST', `/v1/referrals/${referralId}/retry`)).status).toBe(409);
+  });
+});

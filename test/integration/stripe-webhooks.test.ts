@@ -147,6 +147,10 @@ describe('Stripe events in', () => {
       log: createLogger('silent', 'api'),
       stripeWebhookSecret: null,
       webhooks: { policy: { timeoutMs: 1000, initialIntervalMs: 200, maximumIntervalMs: 600, retryForMs: 6000 }, allowPrivateUrls: true },
+      payloadCodec: null,
+      codecCorsOrigins: [],
+      rateLimits: { apiKey: null, link: null, authFailures: null },
+      corsOrigins: [],
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

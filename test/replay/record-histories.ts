@@ -4,12 +4,16 @@
 // before the projection and events were written together and the ledger steps ran locally) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
+// Some scenarios are recorded a second time with payloads encrypted, as production runs them, into
+// encrypted/ (under the tests' fixed key), so the replay test also decodes them as a worker would.
 
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import proto from '@temporalio/proto';
+import { TimeSkippingWorkflowClient } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
+import type { ReferralView } from '../../domain/referral.ts';
 import {
   cancelUpdate,
   conversionSignal,
@@ -21,13 +25,23 @@ import {
   reviewUpdate,
 } from '../../workflows/definitions.ts';
 import { FakeActivities, type Script } from '../support/fake-activities.ts';
+import { testDataConverter } from '../support/payload-encryption.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
 
 const TASK_QUEUE = 'record-histories';
+const ENCRYPTED_TASK_QUEUE = 'record-histories-encrypted';
 const env = await timeSkippingEnvironment();
 const fakes = new FakeActivities();
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+const encryptedClient = new TimeSkippingWorkflowClient({ connection: env.connection, namespace: env.namespace, dataConverter: testDataConverter });
+const encryptedWorker = await Worker.create({
+  connection: env.nativeConnection,
+  taskQueue: ENCRYPTED_TASK_QUEUE,
+  workflowsPath,
+  activities: fakes.activities,
+  dataConverter: testDataConverter,
+});
 
 function input(overrides: Partial<ProgramInput> = {}): ReferralInput {
   const program = {
@@ -49,10 +63,18 @@ function input(overrides: Partial<ProgramInput> = {}): ReferralInput {
 const purchase = { eventId: 'evt_1', refereeExternalId: 'u_referee', type: 'purchase', amount: 5000, currency: 'usd', occurredAt: '2026-11-22T10:00:00Z' };
 const refund = { eventId: 'rf_1', refereeExternalId: 'u_referee', conversionEventId: 'evt_1', amount: 5000 };
 
-type Scenario = { name: string; overrides?: Partial<ProgramInput>; script?: Script; drive(handle: Awaited<ReturnType<typeof start>>): Promise<void> };
+type Scenario = {
+  name: string;
+  overrides?: Partial<ProgramInput>;
+  script?: Script;
+  /** Also recorded with payloads encrypted, into encrypted/. */
+  encrypted?: boolean;
+  drive(handle: Awaited<ReturnType<typeof start>>): Promise<void>;
+};
 
-async function start(referral: ReferralInput) {
-  return env.client.workflow.start('referralWorkflow', { taskQueue: TASK_QUEUE, workflowId: referral.referralId, args: [referral] });
+async function start(referral: ReferralInput, encrypted = false) {
+  const client = encrypted ? encryptedClient : env.client.workflow;
+  return client.start('referralWorkflow', { taskQueue: encrypted ? ENCRYPTED_TASK_QUEUE : TASK_QUEUE, workflowId: referral.referralId, args: [referral] });
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -60,7 +82,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 const scenarios: Scenario[] = [
-  { name: 'rewarded', drive: async (h) => void (await h.signal(conversionSignal, purchase)) },
+  { name: 'rewarded', encrypted: true, drive: async (h) => void (await h.signal(conversionSignal, purchase)) },
   { name: 'expired', drive: async () => undefined },
   {
     name: 'voided-during-holding',
@@ -72,6 +94,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'review-approved',
+    encrypted: true,
     script: { fraud: { score: 50, signals: [{ rule: 'test', weight: 50, detail: 'suspicious' }], decision: 'review' } },
     drive: async (h) => {
       await h.signal(conversionSignal, purchase);
@@ -81,6 +104,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'needs-attention-then-retried',
+    encrypted: true,
     overrides: { holdingPeriod: 'P0D' },
     script: { fulfilFailures: 1 },
     drive: async (h) => {
@@ -136,6 +160,27 @@ const scenarios: Scenario[] = [
     drive: async (h) => void (await h.signal(conversionSignal, purchase)),
   },
   {
+    name: 'milestone-bonus',
+    overrides: {
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones: [{ referrals: 5, amount: 5000 }] },
+    },
+    script: { milestone: { referrals: 5, amount: 5000 } },
+    drive: async (h) => void (await h.signal(conversionSignal, purchase)),
+  },
+  {
+    name: 'recurring-twelve-monthly-invoices',
+    overrides: { rewards: { referrer: { kind: 'account_credit', percent: 10, recurring: { months: 12 } }, referee: null } },
+    drive: async (h) => {
+      await h.signal(conversionSignal, { ...purchase, eventId: 'inv_1' });
+      for (let month = 2; month <= 12; month++) {
+        await env.sleep('30 days');
+        await h.signal(conversionSignal, { ...purchase, eventId: `inv_${month}` });
+      }
+    },
+  },
+  {
     name: 'cancelled-while-holding',
     drive: async (h) => {
       await h.signal(conversionSignal, purchase);
@@ -158,23 +203,40 @@ function byKind(events: { eventType?: unknown }[]): string {
   return [...counts].map(([kind, count]) => `${kind} ${count}`).join(', ');
 }
 
+async function record(scenario: Scenario, encrypted: boolean): Promise<void> {
+  const referral = input(scenario.overrides);
+  // A copy: the fakes count scripted failures down, and an encrypted recording repeats the scenario.
+  if (scenario.script) fakes.script(referral.referralId, { ...scenario.script });
+  const handle = await start(referral, encrypted);
+  await scenario.drive(handle);
+  const view: ReferralView = await handle.result();
+  // The history as the server keeps it: payloads as they were sent, encrypted or not.
+  const history = await handle.fetchHistory();
+  const name = encrypted ? `encrypted/${scenario.name}` : scenario.name;
+  // The history serialises as proto3 JSON, which History.fromObject reads back. (The SDK's
+  // historyToJSON trips over npm's duplicate copies of protobufjs here.)
+  await writeFile(new URL(`./histories/${name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
+  // Recurring rewards (the second reward on) are paid by child workflows of their own.
+  const children = view.rewards
+    .filter((reward) => /^rw_[0-9a-f]{32}_([2-9]|\d{2,})$/.test(reward.rewardId))
+    .map((reward) => `${referral.referralId}-${reward.rewardId}`);
+  const childEvents = await Promise.all(children.map(async (id) => (await env.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
+  const perChild =
+    childEvents.length > 0
+      ? `; ${childEvents.length} recurring rewards in child workflows of ${Math.min(...childEvents)}-${Math.max(...childEvents)} events`
+      : '';
+  process.stdout.write(`${name}: ${view.status}, ${history.events?.length} events (${byKind(history.events ?? [])})${perChild}\n`);
+}
+
 async function recordAll(): Promise<void> {
   for (const scenario of scenarios) {
-    const referral = input(scenario.overrides);
-    if (scenario.script) fakes.script(referral.referralId, scenario.script);
-    const handle = await start(referral);
-    await scenario.drive(handle);
-    const view = await handle.result();
-    const history = await handle.fetchHistory();
-    // The decoded history serialises as proto3 JSON, which History.fromObject reads back. (The SDK's
-    // historyToJSON trips over npm's duplicate copies of protobufjs here.)
-    await writeFile(new URL(`./histories/${scenario.name}.json`, import.meta.url), `${JSON.stringify(history)}\n`);
-    process.stdout.write(`${scenario.name}: ${view.status}, ${history.events?.length} events (${byKind(history.events ?? [])})\n`);
+    await record(scenario, false);
+    if (scenario.encrypted) await record(scenario, true);
   }
 }
 
 try {
-  await worker.runUntil(recordAll);
+  await encryptedWorker.runUntil(worker.runUntil(recordAll));
 } finally {
   await env.teardown();
 }

@@ -1,12 +1,16 @@
 // Today's workflow code must replay the recorded histories of referrals run by earlier code, or a
 // deployment would break the referrals already running. Recorded by test/replay/record-histories.ts;
-// those of earlier releases are kept in subfolders.
+// those of earlier releases are kept in subfolders. Replayed as a worker runs, through the payload
+// codec: the histories recorded before payloads were encrypted pass through it as they are, and those
+// in encrypted/ decode with the key they name.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
 import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
+import { ENCRYPTED_ENCODING } from '../../runtime/payload-codec.ts';
+import { testDataConverter } from '../support/payload-encryption.ts';
 import { workflowsPath } from '../support/temporal.ts';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -15,19 +19,32 @@ const names = readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .map((file) => file.replace(/\.json$/, ''))
   .sort();
 const results = new Map<string, ReplayResult>();
+const inputEncodings = new Map<string, string>();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // fromObject of the proto package itself: the SDK's historyFromJSON trips over npm's duplicate copies of protobufjs.
   const { History } = proto.temporal.api.history.v1;
   const histories = names.map((name) => ({ workflowId: name, history: History.fromObject(JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8'))) }));
-  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) results.set(result.workflowId, result);
+  for (const { workflowId, history } of histories) inputEncodings.set(workflowId, inputEncoding(history));
+  for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter: testDataConverter }, histories)) results.set(result.workflowId, result);
 });
+
+/** How the referral's input was sent: encrypted by the codec, or as JSON from before encryption. */
+function inputEncoding(history: proto.temporal.api.history.v1.IHistory): string {
+  const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  return Buffer.from(input?.metadata?.encoding ?? []).toString();
+}
 
 it('has recorded histories to replay', () => {
   expect(names.filter((name) => name.startsWith('before-events/'))).toHaveLength(7);
   expect(names.filter((name) => name.startsWith('before-compact/'))).toHaveLength(12);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
+  expect(names.filter((name) => name.startsWith('encrypted/')).length).toBeGreaterThanOrEqual(3);
+});
+
+it('replays histories with encrypted payloads, and with payloads from before encryption', () => {
+  for (const name of names) expect([name, inputEncodings.get(name)]).toEqual([name, name.split('/').includes('encrypted') ? ENCRYPTED_ENCODING : 'json/plain']);
 });
 
 it.each(names)('replays the %s history without nondeterminism', (name) => {

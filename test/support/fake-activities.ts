@@ -13,6 +13,10 @@ export interface Script {
   couponFailures?: number;
   /** How many times enrolling the referee fails for good. */
   enrolFailures?: number;
+  /** The milestone this referral's reward reaches, if any. */
+  milestone?: { referrals: number; amount: number };
+  /** How many times a reversal fails for good before it succeeds. */
+  reverseFailures?: number;
   /** How many times fulfilment fails for good before it succeeds. */
   fulfilFailures?: number;
   /** How many times booking the earned reward fails for good (a ledger conflict) before it succeeds. */
@@ -91,6 +95,13 @@ export class FakeActivities {
         throw nonRetryable(failureTypes.ledgerConflict, 'pending transfer was already voided');
       }
     },
+    earnMilestoneBonus: async ({ reward }) => {
+      this.record(reward.referralId, 'earnMilestoneBonus');
+      const milestone = this.scriptFor(reward.referralId).milestone;
+      return milestone
+        ? { ...reward, rewardId: `rw_ms_${reward.participantId}_${milestone.referrals}`, amount: milestone.amount, milestone: milestone.referrals }
+        : null;
+    },
     fulfilReward: async (payout) => {
       this.record(payout.referralId, 'fulfilReward');
       const script = this.scriptFor(payout.referralId);
@@ -102,6 +113,11 @@ export class FakeActivities {
     },
     reverseReward: async (payout) => {
       this.record(payout.referralId, 'reverseReward');
+      const script = this.scriptFor(payout.referralId);
+      if ((script.reverseFailures ?? 0) > 0) {
+        script.reverseFailures = (script.reverseFailures ?? 0) - 1;
+        throw nonRetryable(failureTypes.stripeRefused, 'Stripe refused: No such customer');
+      }
       this.reversalDestinations.push(payout.destination);
       return `cbtxn_reversal_${payout.rewardId}`;
     },

@@ -6,17 +6,23 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
+import { hubSpotClient } from '../../activities/hubspot/client.ts';
+import { setUpHubSpot } from '../../activities/hubspot/setup.ts';
 import type { Db } from '../../db/connect.ts';
 import { auditLedger } from '../../db/ledger-audit.ts';
 import type { ReferralStatus, ReferralView } from '../../domain/referral.ts';
 import { connectTemporal, startApi } from '../../runtime/composition-root.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { generatePayloadKey } from '../../runtime/payload-keys.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { FakeHubSpot } from './fake-hubspot.ts';
 import { FakeStripe } from './fake-stripe.ts';
 import { freePort } from './free-port.ts';
 import { WorkerProcess } from './worker-process.ts';
+
+/** Where the stack's codec takes browser calls from, as if the Temporal Web UI were served there. */
+export const temporalUiOrigin = 'http://localhost:8233';
 
 export interface ApiResponse {
   status: number;
@@ -40,6 +46,8 @@ export interface StackOptions {
 export class Stack {
   readonly adminKey = `admin_${randomBytes(16).toString('hex')}`;
   readonly taskQueue = `referrals-${randomBytes(4).toString('hex')}`;
+  /** PAYLOAD_KEYS of this stack's API and worker: a key of its own, as a production deployment has. */
+  readonly payloadKeys = generatePayloadKey('stack');
   readonly stripe = new FakeStripe();
   readonly hubspot = new FakeHubSpot();
   api = '';
@@ -67,6 +75,8 @@ export class Stack {
     this.database = database;
     this.db = database.db;
     this.api = `http://127.0.0.1:${port}`;
+    // As `npm run setup:hubspot` does before a deployment syncs: the fake, like HubSpot, refuses unknown properties.
+    await setUpHubSpot(hubSpotClient('hubspot-test-token', this.hubspot.url));
     // One environment for both halves: the API here, in process, and the worker as a child process.
     const env = {
       DATABASE_URL: database.url,
@@ -85,6 +95,8 @@ export class Stack {
       WEBHOOK_TIMEOUT: 'PT1S',
       WEBHOOK_RETRY_INITIAL_INTERVAL: 'PT0.2S',
       WEBHOOK_RETRY_WINDOW: 'PT6S',
+      PAYLOAD_KEYS: this.payloadKeys,
+      CODEC_CORS_ORIGINS: temporalUiOrigin,
       ...this.env,
     };
     const config = loadConfig(env);

@@ -25,6 +25,6 @@ describe('program durations', () => {
 
   it('refuses anything longer than ten years', () => {
     expect(checkDuration('P3650D').ok).toBe(true);
-    expect(checkDuration('P3651D')).toEqual({ ok: false, message: expect.stringContaining('ten years') });
+    expect(checkDuration('P3651D')).toEqual({ ok: false, tooLong: true, message: expect.stringContaining('ten years') });
   });
 });

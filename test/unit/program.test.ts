@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { programInputSchema, unsupportedTerms } from '../../domain/program.ts';
+import { programInputSchema } from '../../domain/program.ts';
 import { programInput } from '../support/program-fixtures.ts';
 
 function issuesOf(input: unknown) {
@@ -45,7 +45,7 @@ describe('program validation', () => {
   it('sends phones only to https app links and to schemes the program lists', () => {
     const landing = (overrides: object) => programInput({ landing: { ...programInput().landing, ...overrides } });
     expect(issuesOf(landing({ iosAppUrl: 'https://app.acme.example/open', androidAppUrl: 'acme://open', appSchemes: ['acme'] }))).toEqual([]);
-    expect(issuesOf(landing({ iosAppUrl: 'javascript:alert(1)' }))).toEqual([{ path: 'landing.iosAppUrl', message: expect.stringContaining('"javascript:"') }]);
+    expect(issuesOf(landing({ iosAppUrl: 'javascript:alert(1)' }))).toEqual([{ path: 'landing.iosAppUrl', message: expect.stringContaining('javascript:') }]);
     expect(issuesOf(landing({ androidAppUrl: 'http://app.acme.example/open' }))).toEqual([
       { path: 'landing.androidAppUrl', message: expect.stringContaining('https') },
     ]);
@@ -54,7 +54,9 @@ describe('program validation', () => {
       { path: 'landing.appSchemes.0', message: expect.stringContaining('never allowed') },
       { path: 'landing.appSchemes.1', message: expect.stringContaining('URL scheme') },
     ]);
-    expect(issuesOf(landing({ imageUrl: 'http://images.acme.example/a.png' }))).toEqual([{ path: 'landing.imageUrl', message: 'expected an https URL' }]);
+    expect(issuesOf(landing({ imageUrl: 'http://images.acme.example/a.png' }))).toEqual([
+      { path: 'landing.imageUrl', message: expect.stringContaining('expected an https URL') },
+    ]);
   });
 
   it('rejects unknown fields, naming them', () => {
@@ -77,18 +79,5 @@ describe('program validation', () => {
   it('refuses a review threshold above the reject threshold', () => {
     const input = programInput({ fraud: { reviewScore: 90, rejectScore: 80 } });
     expect(issuesOf(input)).toEqual([{ path: 'fraud.reviewScore', message: expect.stringContaining('rejectScore') }]);
-  });
-
-  it('lists the contract terms this engine cannot honour yet', () => {
-    const program = programInputSchema.parse(
-      programInput({
-        rewards: {
-          referrer: { kind: 'cash', percent: 10, recurring: { months: 12 } },
-          referee: { kind: 'coupon', percentOff: 20, duration: 'once' },
-        },
-      }),
-    );
-    expect(unsupportedTerms(program).map((term) => term.path.join('.'))).toEqual(['rewards.referrer.recurring']);
-    expect(unsupportedTerms(programInputSchema.parse(programInput()))).toEqual([]);
   });
 });

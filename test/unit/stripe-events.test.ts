@@ -22,6 +22,13 @@ const session = {
 };
 
 describe('Stripe events as referrals see them', () => {
+  it('ignores, with the reason, an event whose merchant text could not be stored (a NUL in metadata)', () => {
+    expect(stripeIntent(event('checkout.session.completed', { ...session, metadata: { referral_referee: 'user\u00009' } }))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('metadata.referral_referee'),
+    });
+  });
+
   it('a paid Checkout Session is a purchase, with its referee, click and payment ids', () => {
     expect(stripeIntent(event('checkout.session.completed', session))).toEqual({
       kind: 'conversion',

@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectTemporal, connectWorker, temporalConnectionOptions } from '../../runtime/composition-root.ts';
 import { loadConfig } from '../../runtime/config.ts';
+import { testPayloadKeys } from '../support/payload-encryption.ts';
 
 const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 const clientCert = pem('CERTIFICATE', 'client certificate');
@@ -135,6 +136,7 @@ describe('the API client and the worker connection', () => {
       TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.pem'),
       TEMPORAL_TLS_CLIENT_CERT_PATH: file('client.pem'),
       TEMPORAL_TLS_CLIENT_KEY_DATA: clientKey,
+      PAYLOAD_KEYS: testPayloadKeys,
     });
     const expected = {
       address: 'temporal.internal:7233',

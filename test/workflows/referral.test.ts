@@ -18,6 +18,7 @@ import {
 } from '../../workflows/definitions.ts';
 import type { referralWorkflow } from '../../workflows/referral.ts';
 import { FakeActivities, gate } from '../support/fake-activities.ts';
+import { testCodec, testDataConverter } from '../support/payload-encryption.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { timeSkippingEnvironment, workflowsPath } from '../support/temporal.ts';
 
@@ -29,8 +30,15 @@ const fakes = new FakeActivities();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') }); // expected activity failures would otherwise log as warnings
-  env = await timeSkippingEnvironment();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath, activities: fakes.activities });
+  // Encrypted as in production, so every kind of payload the workflow exchanges goes through the codec.
+  env = await timeSkippingEnvironment({ dataConverter: testDataConverter });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath,
+    activities: fakes.activities,
+    dataConverter: testDataConverter,
+  });
   running = worker.run();
 }, 120_000);
 
@@ -144,10 +152,12 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
-    // Activities and local activities (markers) alike; the writes of the projection and events are named too.
-    const summaries = (history.events ?? [])
+    // Activities and local activities (markers) alike, the writes of the projection and events named too;
+    // encrypted like every payload: the Web UI shows them through the codec.
+    const encrypted = (history.events ?? [])
       .filter((event) => event.userMetadata?.summary && (event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes))
-      .map((event) => JSON.parse(Buffer.from(event.userMetadata?.summary?.data ?? []).toString()) as string);
+      .map((event) => event.userMetadata?.summary ?? {});
+    const summaries = (await testCodec.decode(encrypted)).map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()) as string);
     expect(summaries.filter((summary) => !summary.startsWith('record '))).toEqual([
       `fraud check of referral ${input.referralId}, holding reward ${rewardId} in the ledger if it passes`,
       `book earned reward ${rewardId}`,
@@ -484,6 +494,28 @@ describe('last-touch attribution', () => {
   });
 });
 
+describe('a clawback that fails for good', () => {
+  it('waits for ops, shows rewarded again while a retry runs, and replays nothing hung on the status', async () => {
+    const input = inputFor({ holdingPeriod: 'P0D' });
+    fakes.script(input.referralId, { reverseFailures: 2 });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('evt_1'));
+    await reaches(handle, 'rewarded');
+    await handle.signal(refundSignal, { eventId: 'rf_1', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    expect((await reaches(handle, 'needs_attention')).attention).toBe('reversal failed: Stripe refused: No such customer');
+    await handle.executeUpdate(retryUpdate);
+    await reaches(handle, 'needs_attention');
+    await handle.executeUpdate(retryUpdate);
+    const final = await handle.result();
+    expect(final.status).toBe('reversed');
+    const events = final.timeline.map((entry) => entry.event).filter((event) => ['rewarded', 'needs_attention', 'retry_requested', 'reversed'].includes(event));
+    expect(events).toEqual(['rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'needs_attention', 'retry_requested', 'rewarded', 'reversed']);
+    const published = fakes.published.filter((event) => event.data.referralId === input.referralId).map((event) => event.type);
+    expect(published.filter((type) => type === 'reward.issued')).toHaveLength(1);
+    expect(published.filter((type) => type === 'reward.reversed')).toHaveLength(1);
+  });
+});
+
 describe('events out', () => {
   const eventsOf = (referralId: string) => fakes.published.filter((event) => event.data.referralId === referralId);
 
@@ -623,5 +655,110 @@ describe('reward kinds', () => {
     expect(final.rewards).toEqual([
       expect.objectContaining({ beneficiary: 'referrer', kind: 'coupon', amount: 1500, status: 'issued', promotionCode: expect.stringMatching(/^CODE-rw_/) }),
     ]);
+  });
+});
+
+describe('milestones', () => {
+  const milestones = [{ referrals: 5, amount: 5000 }];
+
+  it("pays the bonus of the milestone this referral's reward reaches, once, after the reward", async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    fakes.script(input.referralId, { milestone: milestones[0] });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards.map(({ rewardId, amount, status }) => ({ rewardId, amount, status }))).toEqual([
+      { rewardId: expect.stringMatching(/_1$/), amount: 2000, status: 'issued' },
+      { rewardId: 'rw_ms_pt_referrer_5', amount: 5000, status: 'issued' },
+    ]);
+    expect(fakes.effects(input.referralId)).toEqual([
+      'checkFraud',
+      'reserveReward',
+      'postReward',
+      'fulfilReward',
+      'earnMilestoneBonus',
+      'fulfilReward',
+      'enrolReferee',
+    ]);
+    expect(final.timeline.map((entry) => entry.event)).toContain('milestone_reached');
+  });
+
+  it('asks the ledger and pays nothing more when the reward reaches no milestone', async () => {
+    const input = inputFor({
+      holdingPeriod: 'P0D',
+      clawbackWindow: 'P0D',
+      rewards: { referrer: { kind: 'account_credit', amount: 2000 }, referee: null, milestones },
+    });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    const final = await handle.result();
+    expect(final.rewards).toHaveLength(1);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(1);
+  });
+});
+
+describe('recurring commissions', () => {
+  const monthly = (months: number | null) => ({
+    holdingPeriod: 'P0D',
+    clawbackWindow: 'P0D',
+    rewards: { referrer: { kind: 'account_credit' as const, percent: 10, recurring: { months } }, referee: null },
+  });
+
+  it('pay a reward for every qualifying invoice inside the span, each in its own workflow, and end with the span', async () => {
+    const input = inputFor(monthly(3));
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'rewarded');
+    for (const [month, amount] of [
+      [2, 3000],
+      [3, 4000],
+    ] as const) {
+      await env.sleep('30 days');
+      await handle.signal(conversionSignal, purchase(`inv_${month}`, amount));
+    }
+    const final = await handle.result();
+    const { startTime, closeTime } = await handle.describe();
+    expect((closeTime?.getTime() ?? 0) - startTime.getTime()).toBeGreaterThanOrEqual(89 * 86_400_000);
+    expect(final.status).toBe('rewarded');
+    expect(final.rewards.map(({ amount, status }) => ({ amount, status }))).toEqual([
+      { amount: 500, status: 'issued' },
+      { amount: 300, status: 'issued' },
+      { amount: 400, status: 'issued' },
+    ]);
+    expect(fakes.count(input.referralId, 'fulfilReward')).toBe(3);
+    const issued = fakes.published.filter((event) => event.data.referralId === input.referralId && event.type === 'reward.issued');
+    expect(issued).toHaveLength(3);
+    for (const reward of final.rewards.slice(1)) {
+      const child = await env.client.workflow.getHandle(`${input.referralId}-${reward.rewardId}`).describe();
+      expect(child.status.name).toBe('COMPLETED');
+    }
+  });
+
+  it('void a recurring reward whose invoice is refunded while it is held', async () => {
+    const input = inputFor({ ...monthly(2), holdingPeriod: 'P14D' });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await reaches(handle, 'holding');
+    await env.sleep('20 days');
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    while ((await handle.query(referralQuery)).rewards[1]?.status !== 'held') await new Promise((resolve) => setTimeout(resolve, 10));
+    await handle.signal(refundSignal, { eventId: 'rf_2', refereeExternalId: 'x', conversionEventId: 'inv_2', amount: 5000 });
+    const final = await handle.result();
+    expect(final.rewards.map((reward) => reward.status)).toEqual(['issued', 'voided']);
+  });
+
+  it('end with the referral when it never earned its first reward', async () => {
+    const input = inputFor(monthly(null));
+    fakes.script(input.referralId, { fraud: { score: 100, signals: [{ rule: 'self_referral', weight: 100, detail: 'same email' }], decision: 'reject' } });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase('inv_1', 5000));
+    await handle.signal(conversionSignal, purchase('inv_2', 5000));
+    const final = await handle.result();
+    expect(final.status).toBe('rejected');
+    expect(fakes.count(input.referralId, 'reserveReward')).toBe(0);
   });
 });

@@ -1,11 +1,19 @@
-import type { HoldInput, RewardReservation } from '../../activities/index.ts';
+// holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
+// on a durable timer. A refund or a cancellation meanwhile releases it.
+import type { HoldInput, RewardLimit, RewardReservation } from '../../activities/index.ts';
 import { durationMs } from '../../domain/duration.ts';
+import type { ProgramTerms } from '../../domain/program.ts';
 import { ledger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
 
 const DAY_MS = 86_400_000;
+
+/** The program's limit on a referrer's rewards, as the ledger checks it. */
+export function rewardLimit(terms: ProgramTerms): RewardLimit {
+  return { maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer, periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period) };
+}
 
 /** What holding the reward in the ledger takes: the payout, now settled, and the referrer's limit. */
 export function holdInput(run: ReferralRun, reward: ReferrerReward): HoldInput {
@@ -23,11 +31,7 @@ export function holdInput(run: ReferralRun, reward: ReferrerReward): HoldInput {
     // Provider look-ups for an earlier attempt need not search further back than this.
     searchFrom: new Date(Date.now() - DAY_MS).toISOString(),
   });
-  const limit = {
-    maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer,
-    periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period),
-  };
-  return { reward: payout, limit };
+  return { reward: payout, limit: rewardLimit(terms) };
 }
 
 async function reserve(run: ReferralRun, reward: ReferrerReward): Promise<RewardReservation> {
