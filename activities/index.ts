@@ -13,7 +13,7 @@ import type { FraudAssessment } from '../domain/fraud/assessment.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import type { Milestone, ReferrerReward } from '../domain/reward.ts';
 import type { WebhookEvent } from '../domain/webhooks.ts';
-import { type CrmQueue, createCrmEnqueue } from './crm.ts';
+import { type CrmQueue, type CrmSyncInput, createCrmEnqueue } from './crm.ts';
 import { createFraudActivities, type FraudCheckInput } from './fraud.ts';
 import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
 import { createViralLoopActivities } from './viral-loop.ts';
@@ -57,10 +57,12 @@ export interface ProjectionInput {
   revision: number;
 }
 
-/** The projection and the events out, as one write: what the referral has to tell since it last told. */
+/** The projection, the events out and the CRM change, as one write: what the referral has to tell since it last told. */
 export interface ReferralSyncInput {
   projection: ProjectionInput | null;
   events: WebhookEvent[];
+  /** The referral as the CRM sync should see it now, when that changed (recorded for the CRM sync, as syncCrm does). */
+  crm?: CrmSyncInput | null;
 }
 
 export interface HoldInput {
@@ -122,9 +124,12 @@ export function createActivities(deps: ActivityDeps) {
   const publisher = createEventPublisher(deps);
   const fraud = createFraudActivities({ db, countryOf: deps.countryOf });
 
-  async function sync({ projection, events }: ReferralSyncInput): Promise<void> {
+  const crmEnqueue = createCrmEnqueue(deps);
+
+  async function sync({ projection, events, crm }: ReferralSyncInput): Promise<void> {
     if (projection) await saveReferralProjection(db, projection.view, projection.revision);
     if (events.length > 0) await publisher.publishEvents({ events });
+    if (crm) await crmEnqueue.syncCrm(crm);
   }
 
   async function reserve(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
@@ -136,9 +141,9 @@ export function createActivities(deps: ActivityDeps) {
     ...publisher,
     ...createViralLoopActivities(deps),
     ...fraud,
-    ...createCrmEnqueue(deps),
+    ...crmEnqueue,
 
-    /** The projection and the events out in one call (one marker in the referral's history instead of two). */
+    /** The projection, the events out and the CRM change in one call (one marker in the referral's history instead of three). */
     syncReferral: sync,
 
     /** The fraud check and, when it approves, the reward held in the ledger: one call where a referral needs no review. */

@@ -2,6 +2,7 @@
 // keep Postgres and the CRM in step, and its events on their way out. Phases change the referral only
 // through this.
 import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CrmSyncInput } from '../activities/crm.ts';
 import type { ReferralSyncInput } from '../activities/index.ts';
 import type { ProgramTerms } from '../domain/program.ts';
 import type { ReferralStatus, ReferralView, RewardView } from '../domain/referral.ts';
@@ -33,7 +34,7 @@ export class ReferralRun {
   readonly record: ReferralRecord;
   readonly state: ReferralState;
   readonly projection: Copy;
-  readonly crm: Mirror;
+  readonly crm: Copy;
   /**
    * Webhook events and the viral loop came after the first referrals ran: a referral whose history was
    * made without them carries on without them, so that it replays as it ran.
@@ -65,27 +66,29 @@ export class ReferralRun {
     this.outbox = new EventOutbox((events) =>
       databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
     );
+    const crmView = (): CrmSyncInput => ({
+      referralId: input.referralId,
+      programId: this.terms.programId,
+      status: this.record.status,
+      code: this.state.referrer.code,
+      referrerId: this.state.referrer.participantId,
+      refereeEmail: input.referee.email,
+      refereeCode: this.state.refereeCode ?? undefined,
+    });
     if (this.compact) {
       this.sync = new ReferralSync(
         this.record,
         (due) => databaseWrites.syncReferral.executeWithOptions({ summary: syncSummary(due) }, [due]),
         () => this.waits > 0,
+        crmView,
       );
       this.projection = this.sync;
+      // The CRM change goes out with the projection and the events, in the same local activity.
+      this.crm = this.sync.crm;
     } else {
       this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
+      this.crm = new Mirror('crm', () => crms.syncCrm(crmView()));
     }
-    this.crm = new Mirror('crm', () =>
-      crms.syncCrm({
-        referralId: input.referralId,
-        programId: this.terms.programId,
-        status: this.record.status,
-        code: this.state.referrer.code,
-        referrerId: this.state.referrer.participantId,
-        refereeEmail: input.referee.email,
-        refereeCode: this.state.refereeCode ?? undefined,
-      }),
-    );
   }
 
   get status(): ReferralStatus {
@@ -199,7 +202,7 @@ export class ReferralRun {
   }
 }
 
-function syncSummary({ projection, events }: ReferralSyncInput): string {
-  const parts = [...(projection ? [`projection r${projection.revision}`] : []), ...events.map((event) => event.type)];
+function syncSummary({ projection, events, crm }: ReferralSyncInput): string {
+  const parts = [...(projection ? [`projection r${projection.revision}`] : []), ...events.map((event) => event.type), ...(crm ? [`crm ${crm.status}`] : [])];
   return `record ${parts.join(', ')}`;
 }

@@ -1,10 +1,12 @@
-// The Postgres projection and the webhook events out, kept in step with the workflow in as few local
-// activities as the referral allows: a change or an event marks the sync due, and it is sent once the
+// The Postgres projection, the webhook events out and the CRM change, kept in step with the workflow in
+// as few local activities as the referral allows: a change or an event marks the sync due, and it is sent once the
 // workflow rests (waits for a signal, a timer or an activity, so every change made on the way there
 // goes in one write), or carried by the next ledger step instead. Each send is one marker in the history, where the
-// projection and the events used to take one each, every time. The projection is guarded by its
-// revision and events by their ids, so a send repeated by a retry changes nothing.
+// projection, the events and the CRM change used to take one each, every time. The projection is guarded
+// by its revision, events by their ids, and the CRM change is recorded as absolute values, so a send
+// repeated by a retry changes nothing.
 import { condition, log } from '@temporalio/workflow';
+import type { CrmSyncInput } from '../activities/crm.ts';
 import type { ReferralSyncInput } from '../activities/index.ts';
 import type { WebhookEvent } from '../domain/webhooks.ts';
 import type { ReferralRecord } from './referral-record.ts';
@@ -13,7 +15,9 @@ export class ReferralSync {
   private readonly record: ReferralRecord;
   private readonly send: (input: ReferralSyncInput) => Promise<void>;
   private readonly resting: () => boolean;
+  private readonly crmView: () => CrmSyncInput;
   private stale = false;
+  private crmStale = false;
   private events: WebhookEvent[] = [];
   private sending: Promise<void> | null = null;
   private inFlight = false;
@@ -21,11 +25,21 @@ export class ReferralSync {
   private steps = 0;
   private sentRevision = -1;
 
-  constructor(record: ReferralRecord, send: (input: ReferralSyncInput) => Promise<void>, resting: () => boolean) {
+  constructor(record: ReferralRecord, send: (input: ReferralSyncInput) => Promise<void>, resting: () => boolean, crmView: () => CrmSyncInput) {
     this.record = record;
     this.send = send;
     this.resting = resting;
+    this.crmView = crmView;
   }
+
+  /** The CRM's copy as a copy of its own: the change goes out with the next send. */
+  readonly crm = {
+    touch: (): void => {
+      this.crmStale = true;
+      this.sending ??= this.drain();
+    },
+    settled: (): Promise<void> => this.settled(),
+  };
 
   /** The projection is out of date. */
   touch(): void {
@@ -66,13 +80,15 @@ export class ReferralSync {
   }
 
   private take(): ReferralSyncInput | null {
-    if (!this.stale && this.events.length === 0) return null;
+    if (!this.stale && !this.crmStale && this.events.length === 0) return null;
     const projection = this.stale ? { view: this.record.view, revision: this.record.revision } : null;
     this.stale = false;
     if (projection) this.sentRevision = projection.revision;
     const events = this.events;
     this.events = [];
-    return { projection, events };
+    const crm = this.crmStale ? this.crmView() : null;
+    this.crmStale = false;
+    return { projection, events, crm };
   }
 
   private putBack(due: ReferralSyncInput): void {
@@ -80,6 +96,7 @@ export class ReferralSync {
       this.stale = true;
       this.sentRevision = -1;
     }
+    if (due.crm) this.crmStale = true;
     this.events = [...due.events, ...this.events];
     this.sending ??= this.drain();
   }

@@ -152,7 +152,7 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
-    // Activities and local activities (markers) alike, the writes of the projection and events named too;
+    // Activities and local activities (markers) alike, the writes of the projection, events and CRM change named too;
     // encrypted like every payload: the Web UI shows them through the codec.
     const encrypted = (history.events ?? [])
       .filter((event) => event.userMetadata?.summary && (event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes))
@@ -164,7 +164,8 @@ describe('a referral that converts', () => {
       `pay reward ${rewardId} to the referrer`,
       `enrol the referee of ${input.referralId} as a participant`,
     ]);
-    expect(summaries).toContain('record projection r0, referral.created');
+    expect(summaries).toContain('record projection r0, referral.created, crm pending_conversion');
+    expect(summaries.at(-1)).toMatch(/^record projection r\d+, reward\.issued, participant\.enrolled, crm rewarded$/);
   });
 
   it('records a conversion that does not qualify and keeps waiting', async () => {
