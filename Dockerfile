@@ -13,8 +13,11 @@ COPY db ./db
 COPY domain ./domain
 COPY runtime ./runtime
 COPY workflows ./workflows
+COPY scripts/build-workflow-bundle.ts ./scripts/
+# The workflow bundle is built into the image, so a worker starts without bundling (npm run build).
+RUN node scripts/build-workflow-bundle.ts
 
 USER node
 EXPOSE 3000
-# Node 24 runs the TypeScript sources directly (type stripping); there is no build step.
+# Node 24 runs the TypeScript sources directly (type stripping); only the workflow bundle is built.
 CMD ["node", "runtime/api.ts"]

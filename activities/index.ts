@@ -9,10 +9,12 @@ import { findParticipantById } from '../db/participants.ts';
 import { saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
+import type { FraudAssessment } from '../domain/fraud/assessment.ts';
 import type { ReferralView } from '../domain/referral.ts';
 import type { Milestone, ReferrerReward } from '../domain/reward.ts';
-import { type CrmQueue, createCrmEnqueue } from './crm.ts';
-import { createFraudActivities } from './fraud.ts';
+import type { WebhookEvent } from '../domain/webhooks.ts';
+import { type CrmQueue, type CrmSyncInput, createCrmEnqueue } from './crm.ts';
+import { createFraudActivities, type FraudCheckInput } from './fraud.ts';
 import type { CouponRequest, Fulfilment, IssuedCoupon, Payout, RewardProvider } from './reward-provider.ts';
 import { createViralLoopActivities } from './viral-loop.ts';
 import { createEventPublisher, type WebhookPublishing } from './webhooks.ts';
@@ -55,6 +57,33 @@ export interface ProjectionInput {
   revision: number;
 }
 
+/** The projection, the events out and the CRM change, as one write: what the referral has to tell since it last told. */
+export interface ReferralSyncInput {
+  projection: ProjectionInput | null;
+  events: WebhookEvent[];
+  /** The referral as the CRM sync should see it now, when that changed (recorded for the CRM sync, as syncCrm does). */
+  crm?: CrmSyncInput | null;
+}
+
+export interface HoldInput {
+  reward: PayoutInput;
+  limit: RewardLimit;
+}
+
+export interface FraudCheckAndHoldInput {
+  check: FraudCheckInput;
+  /** The reward to hold in the ledger should the check approve the referral at once. */
+  hold: HoldInput;
+  /** What the projection and the events out are due, carried along. */
+  sync: ReferralSyncInput | null;
+}
+
+export interface FraudCheckAndHold {
+  fraud: FraudAssessment;
+  /** Null unless the check approved: a referral in review, or rejected, holds nothing. */
+  reservation: RewardReservation | null;
+}
+
 /** A ledger conflict or an impossible amount is a bug or bad data: retrying cannot help, a person must look. */
 async function ledgerWrite<T>(write: () => Promise<T>): Promise<T> {
   try {
@@ -92,21 +121,50 @@ export function createActivities(deps: ActivityDeps) {
     return { ...input, kind: kind ?? 'account_credit', stripeCustomerId: referrer.stripeCustomerId, stripeAccountId: referrer.stripeAccountId };
   }
 
+  const publisher = createEventPublisher(deps);
+  const fraud = createFraudActivities({ db, countryOf: deps.countryOf });
+
+  const crmEnqueue = createCrmEnqueue(deps);
+
+  async function sync({ projection, events, crm }: ReferralSyncInput): Promise<void> {
+    if (projection) await saveReferralProjection(db, projection.view, projection.revision);
+    if (events.length > 0) await publisher.publishEvents({ events });
+    if (crm) await crmEnqueue.syncCrm(crm);
+  }
+
+  async function reserve(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
+    const reservation = await ledgerWrite(() => reserveReward(db, input.reward, input.limit));
+    return { outcome: reservation.outcome };
+  }
+
   return {
-    ...createEventPublisher(deps),
+    ...publisher,
     ...createViralLoopActivities(deps),
-    ...createFraudActivities({ db, countryOf: deps.countryOf }),
-    ...createCrmEnqueue(deps),
+    ...fraud,
+    ...crmEnqueue,
+
+    /** The projection, the events out and the CRM change in one call (one marker in the referral's history instead of three). */
+    syncReferral: sync,
+
+    /** The fraud check and, when it approves, the reward held in the ledger: one call where a referral needs no review. */
+    async checkFraudAndHold({ check, hold, sync: due }: FraudCheckAndHoldInput): Promise<FraudCheckAndHold> {
+      if (due) await sync(due);
+      const assessment = await fraud.checkFraud(check);
+      return { fraud: assessment, reservation: assessment.decision === 'approve' ? await reserve(hold) : null };
+    },
+
+    /** Books the earned reward, bringing the projection and the events out up to date on the way. */
+    async bookReward({ rewardId, sync: due }: { rewardId: string; sync: ReferralSyncInput | null }): Promise<void> {
+      if (due) await sync(due);
+      await ledgerWrite(() => postReward(db, rewardId));
+    },
 
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
     async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
       await saveReferralProjection(db, view, revision);
     },
 
-    async reserveReward(input: { reward: RewardEntry; limit: RewardLimit }): Promise<RewardReservation> {
-      const reservation = await ledgerWrite(() => reserveReward(db, input.reward, input.limit));
-      return { outcome: reservation.outcome };
-    },
+    reserveReward: reserve,
 
     async voidReward(rewardId: string): Promise<void> {
       await ledgerWrite(() => voidReward(db, rewardId));

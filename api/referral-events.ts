@@ -1,7 +1,8 @@
 // Conversions and refunds reach their referral by a derived id, with no database round trip: one
-// signal, plus a describe sent alongside it for the status in the answer. Only an event for a referral
-// that has ended (which can take no more signals) goes to Postgres instead. Shared by the HTTP
-// conversion routes and the Stripe webhook.
+// signal, and nothing else, so the answer leaves out the status (a describe beside every signal cost
+// the hot path more than half its throughput; README, Performance). Only an event for a referral that
+// has ended (which can take no more signals) or never existed is looked into further, and goes to
+// Postgres. Shared by the HTTP conversion routes and the Stripe webhook.
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordConversion } from '../db/fraud-sightings.ts';
@@ -18,9 +19,11 @@ export const acceptedEventSchema = z.union([
   z.object({
     attributed: z.literal(true),
     referralId: z.string(),
-    status: referralStatusSchema.describe(
-      "the referral's status when the event was accepted; the event itself is processed just after. A referral that has ended takes no more events: they are kept for the record only.",
-    ),
+    status: referralStatusSchema
+      .optional()
+      .describe(
+        "given only for a referral that has ended, which takes no more events: they are kept for the record only. A running referral's status costs another round trip, so it is left out; read the referral for it.",
+      ),
   }),
   z.object({ attributed: z.literal(false) }),
 ]);
@@ -45,16 +48,15 @@ async function deliver(
   send: (handle: WorkflowHandle) => Promise<void>,
 ): Promise<AcceptedEvent> {
   const referralId = referralIdFor(programId, event.refereeExternalId);
-  const [sent, described] = await Promise.allSettled([send(deps.temporal.workflow.getHandle(referralId)), describeReferral(deps, referralId)]);
-  if (sent.status === 'fulfilled') {
-    if (described.status === 'rejected') throw described.reason;
-    return { attributed: true, referralId, status: described.value?.status ?? 'pending_conversion' };
+  try {
+    await send(deps.temporal.workflow.getHandle(referralId));
+    return { attributed: true, referralId };
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
-  if (!(sent.reason instanceof WorkflowNotFoundError)) throw sent.reason;
-  if (described.status === 'rejected') throw described.reason;
   // Signalling an ended referral fails like signalling one that never existed. An ended referral
   // is still described by Temporal, or, once past its retention, by the projection.
-  const status: ReferralStatus | undefined = described.value?.status ?? (await findReferralView(deps.db, referralId))?.status;
+  const status: ReferralStatus | undefined = (await describeReferral(deps, referralId))?.status ?? (await findReferralView(deps.db, referralId))?.status;
   if (!status) {
     // A customer who was never referred may be a referrer: where they pay from, and with which card, is theirs.
     if (kind === 'conversion' && (await programExists(deps.db, programId))) await recordCustomerConversion(deps, programId, event as ConversionEvent);

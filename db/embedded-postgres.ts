@@ -19,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   executables: PostgresExecutables;
   /** Trades crash safety for speed; for throwaway test clusters only. */
   ephemeral?: boolean;
+  /** Server settings (postgresql.conf names), e.g. max_connections for a Temporal server sharing the cluster. */
+  settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
 
@@ -117,7 +119,8 @@ async function initialise(dataDir: string, options: EmbeddedPostgresOptions, run
 /** Starts the server and resolves once it accepts connections, with a promise of its exit. */
 async function serve(dataDir: string, options: EmbeddedPostgresOptions, runAs: RunAs | null, onLog: (line: string) => void) {
   const fast = options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
-  const args = ['-D', dataDir, '-p', String(options.port), '-c', 'listen_addresses=localhost', '-k', dataDir, ...fast];
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const args = ['-D', dataDir, '-p', String(options.port), '-c', 'listen_addresses=localhost', '-k', dataDir, ...fast, ...settings];
   const child = spawn(options.executables.postgres, args, { ...runAs, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // Postgres logs to stderr for as long as it runs; the pipe must be read or it would block.

@@ -1,28 +1,12 @@
 // A referral as users see it: its statuses, the events that move it, and its public view.
 import { z } from 'zod';
 import { amountSchema, currencySchema, positiveAmountSchema } from './money.ts';
+import { endedStatuses, type ReferralStatus, referralStatuses } from './referral-status.ts';
 import { textSchema } from './text.ts';
 import { eventTimeSchema, timestampSchema } from './timestamp.ts';
 
-export const referralStatuses = [
-  'pending_conversion',
-  'in_review',
-  'holding',
-  'rewarding',
-  'rewarded',
-  'needs_attention',
-  'expired',
-  'rejected',
-  'voided',
-  'capped',
-  'cancelled',
-  'reversed',
-] as const;
 export const referralStatusSchema = z.enum(referralStatuses);
-export type ReferralStatus = z.infer<typeof referralStatusSchema>;
-
-/** Statuses after which ops can no longer cancel: the referral is over, or its reward went out. */
-export const endedStatuses: ReadonlySet<ReferralStatus> = new Set(['rewarded', 'reversed', 'expired', 'rejected', 'voided', 'capped', 'cancelled']);
+export { endedStatuses, type ReferralStatus, referralStatuses };
 
 export const rewardStatusSchema = z.enum(['pending', 'held', 'issued', 'voided', 'reversed', 'failed']);
 export type RewardStatus = z.infer<typeof rewardStatusSchema>;

@@ -16,7 +16,7 @@ import { ensureAddressRetentionSchedule } from './address-retention-schedule.ts'
 import { type Config, envconfigVariables, invalidConfiguration } from './config.ts';
 import { encryptionCodec } from './payload-codec.ts';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.ts';
-import { createEngineWorkers, type EngineWorkers } from './referral-worker.ts';
+import { createEngineWorkers, type EngineWorkers, workerTuning } from './referral-worker.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 import { activitiesFor, crmActivitiesFor, deliveryPolicy, reconciliationActivitiesFor, webhookActivitiesFor } from './services.ts';
 
@@ -129,6 +129,8 @@ export async function createWorker({ config, db, log, temporal, connection }: Wo
     dataConverter: dataConverter(config),
     activities: { ...activitiesFor(config, db, log, temporal), ...reconciliationActivitiesFor(config, db, log) },
     webhookActivities: webhookActivitiesFor(config, db, log),
+    tuning: workerTuning(config),
+    log,
     crm: crmWorker(config, db, log),
   });
   log.info({ address: connectionOptions.address, namespace, taskQueue }, 'worker running');

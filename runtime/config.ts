@@ -19,6 +19,7 @@ const duration = z.string().transform((text, context) => {
   context.addIssue({ code: 'custom', message: checked.message });
   return z.NEVER;
 });
+const count = z.coerce.number().int().min(1);
 /** PAYLOAD_KEYS, as a keyring; see payload-keys.ts. */
 const payloadKeys = z.string().transform((text, context) => {
   const checked = parsePayloadKeys(text);
@@ -124,6 +125,13 @@ const envSchema = z
     RATE_LIMIT_LINK: rateLimit.default({ points: 300, durationMs: 60_000 }),
     RATE_LIMIT_AUTH_FAILURES: rateLimit.default({ points: 20, durationMs: 15 * 60_000 }),
     CORS_ALLOWED_ORIGINS: origins.default([]),
+    // Worker tuning (README, Performance): unset means the SDK's default, which measured best on two cores.
+    WORKER_MAX_CACHED_WORKFLOWS: count.optional(),
+    WORKER_WORKFLOW_TASK_SLOTS: count.optional(),
+    WORKER_ACTIVITY_SLOTS: count.optional(),
+    WORKER_LOCAL_ACTIVITY_SLOTS: count.optional(),
+    WORKER_WORKFLOW_POLLERS: count.optional(),
+    WORKER_ACTIVITY_POLLERS: count.optional(),
   })
   .superRefine((env, context) => {
     for (const file of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {

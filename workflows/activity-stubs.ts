@@ -9,6 +9,13 @@ export const ledger = proxyActivities<ReferralActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+// The same ledger steps as local activities, for referrals with a compact history: a marker each
+// instead of six events. Their retries past a minute's backoff wait on timers in the history.
+export const localLedger = proxyLocalActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 // Payouts heartbeat, so a worker that dies mid-call is noticed in seconds while a slow Stripe call on
 // a live worker may take its time. After about eight minutes of transient failures they ask ops
 // rather than leave a referral quietly "rewarding" for as long as Stripe is down.

@@ -1,7 +1,7 @@
 // Steps that ops can rescue: a step that fails for good parks the referral in needs_attention until
 // ops retry it (and, where it makes sense, cancel instead). Transient failures never get here: the
 // activity's retry policy absorbs them.
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { RewardView } from '../domain/referral.ts';
 import type { ReferralRun } from './referral-run.ts';
 import type { Stop } from './referral-state.ts';
@@ -21,16 +21,17 @@ export async function withOpsRecovery<T>(run: ReferralRun, step: string, action:
   const stop = options.stop ?? (() => null);
   for (;;) {
     try {
-      return { done: await action() };
+      return { done: await run.waitFor(action) };
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      // A local activity's failure may arrive unwrapped, as the activity's own ApplicationFailure.
+      if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
       const resumeAs = record.status;
       const rewardStatus = options.reward?.view.status;
       state.retryRequested = false;
       state.cancellable = options.stop !== undefined;
       if (options.reward) record.setReward(options.reward.view, options.reward.failed);
       run.setStatus('needs_attention', `${step} failed: ${error.cause?.message ?? error.message}`);
-      await condition(() => state.retryRequested || stop() !== null);
+      await run.waitUntil(() => state.retryRequested || stop() !== null);
       state.cancellable = true;
       const stopped = stop();
       if (stopped) return { stopped };

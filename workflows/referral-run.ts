@@ -2,6 +2,8 @@
 // keep Postgres and the CRM in step, and its events on their way out. Phases change the referral only
 // through this.
 import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CrmSyncInput } from '../activities/crm.ts';
+import type { ReferralSyncInput } from '../activities/index.ts';
 import type { ProgramTerms } from '../domain/program.ts';
 import type { ReferralStatus, ReferralView, RewardView } from '../domain/referral.ts';
 import type { WebhookEventType } from '../domain/webhooks.ts';
@@ -11,6 +13,7 @@ import { EventOutbox } from './event-outbox.ts';
 import { Mirror } from './mirror.ts';
 import { ReferralRecord } from './referral-record.ts';
 import { ReferralState } from './referral-state.ts';
+import { ReferralSync } from './referral-sync.ts';
 import { referralSearchAttributes } from './search-attributes.ts';
 
 /** How a referral ends: its final status and why. */
@@ -19,45 +22,73 @@ export interface Ending {
   detail?: string | undefined;
 }
 
+/** A copy kept in step with the referral: touched on each change, settled before the referral ends. */
+export interface Copy {
+  touch(): void;
+  settled(): Promise<void>;
+}
+
 export class ReferralRun {
   readonly input: ReferralInput;
   readonly terms: ProgramTerms;
   readonly record: ReferralRecord;
   readonly state: ReferralState;
-  readonly projection: Mirror;
-  readonly crm: Mirror;
+  readonly projection: Copy;
+  readonly crm: Copy;
   /**
    * Webhook events and the viral loop came after the first referrals ran: a referral whose history was
    * made without them carries on without them, so that it replays as it ran.
    */
   readonly eventsOut: boolean;
+  /**
+   * A compact history: the projection and events out written together (ReferralSync), and the fraud
+   * check with the hold, and the booking, as local activities. Referrals from before it carry on as
+   * they ran.
+   */
+  readonly compact: boolean;
+  private readonly sync: ReferralSync | null = null;
   /** The referee's reward, when the program offers one. */
   refereeReward: RewardView | null = null;
   /** Work beside the referral's own steps (the referee's coupon, recurring rewards), which it finishes before it ends. */
   private readonly beside: Promise<void>[] = [];
   private readonly outbox: EventOutbox;
+  /** What the referral is waiting on from outside now (a signal, a timer, an activity): while it waits, it rests. */
+  private waits = 0;
 
   constructor(input: ReferralInput) {
     this.input = input;
     this.terms = input.terms;
     this.record = new ReferralRecord(input);
     this.state = new ReferralState(input.referrer);
-    this.eventsOut = patched('events-out');
+    // Asked first: a compact referral needs no events-out marker of its own, as it has events out.
+    this.compact = patched('compact-history');
+    this.eventsOut = this.compact || patched('events-out');
     this.outbox = new EventOutbox((events) =>
       databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
     );
-    this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
-    this.crm = new Mirror('crm', () =>
-      crms.syncCrm({
-        referralId: input.referralId,
-        programId: this.terms.programId,
-        status: this.record.status,
-        code: this.state.referrer.code,
-        referrerId: this.state.referrer.participantId,
-        refereeEmail: input.referee.email,
-        refereeCode: this.state.refereeCode ?? undefined,
-      }),
-    );
+    const crmView = (): CrmSyncInput => ({
+      referralId: input.referralId,
+      programId: this.terms.programId,
+      status: this.record.status,
+      code: this.state.referrer.code,
+      referrerId: this.state.referrer.participantId,
+      refereeEmail: input.referee.email,
+      refereeCode: this.state.refereeCode ?? undefined,
+    });
+    if (this.compact) {
+      this.sync = new ReferralSync(
+        this.record,
+        (due) => databaseWrites.syncReferral.executeWithOptions({ summary: syncSummary(due) }, [due]),
+        () => this.waits > 0,
+        crmView,
+      );
+      this.projection = this.sync;
+      // The CRM change goes out with the projection and the events, in the same local activity.
+      this.crm = this.sync.crm;
+    } else {
+      this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
+      this.crm = new Mirror('crm', () => crms.syncCrm(crmView()));
+    }
   }
 
   get status(): ReferralStatus {
@@ -67,6 +98,40 @@ export class ReferralRun {
   /** Runs work beside the referral's own steps; the referral ends only once it is done. */
   besides(work: Promise<void>): void {
     this.beside.push(work);
+  }
+
+  /**
+   * Waits as `condition` does, resting meanwhile. The rest ends inside the check that passes, so a
+   * sync looking in the same round already sees the referral busy again.
+   */
+  async waitUntil(done: () => boolean, timeout?: number): Promise<boolean> {
+    let waiting = true;
+    this.waits += 1;
+    const stop = () => {
+      if (waiting) this.waits -= 1;
+      waiting = false;
+    };
+    const check = () => {
+      const passed = done();
+      if (passed) stop();
+      return passed;
+    };
+    try {
+      if (timeout === undefined) await condition(check);
+      return timeout === undefined ? true : await condition(check, timeout);
+    } finally {
+      stop();
+    }
+  }
+
+  /** Waits for an activity (or a local ledger step, which carries the sync itself), resting meanwhile. */
+  async waitFor<T>(work: () => Promise<T>): Promise<T> {
+    this.waits += 1;
+    try {
+      return await work();
+    } finally {
+      this.waits -= 1;
+    }
   }
 
   /** Sends the first state to Postgres and the CRM, and tells the webhooks the referral exists. */
@@ -95,7 +160,15 @@ export class ReferralRun {
   emit(type: WebhookEventType, data: Record<string, unknown>, about?: string): void {
     if (!this.eventsOut) return;
     const id = `evt_${this.input.referralId.replace(/^ref_/, '')}_${type}${about ? `_${about}` : ''}`;
-    this.outbox.emit({ id, programId: this.terms.programId, type, createdAt: new Date().toISOString(), data });
+    const event = { id, programId: this.terms.programId, type, createdAt: new Date().toISOString(), data };
+    if (this.sync) this.sync.emit(event);
+    else this.outbox.emit(event);
+  }
+
+  /** Runs a ledger step as a local activity that also carries the projection and events due (compact referrals). */
+  ledgerStep<T>(step: (due: ReferralSyncInput | null) => Promise<T>): Promise<T> {
+    if (!this.sync) throw new Error('ledger steps run as local activities only in compact referrals');
+    return this.sync.carriedBy(step);
   }
 
   setStatus(status: ReferralStatus, detail?: string): void {
@@ -117,10 +190,19 @@ export class ReferralRun {
     if (status === 'rejected' || status === 'voided') this.emit(`referral.${status}`, { ...this.referralData(), reason: detail ?? null });
     // A referral that ended without its reward earns no recurring ones; one that paid keeps paying them through the span.
     if (status !== 'rewarded' && status !== 'reversed') this.state.recurringClosed = true;
+    // From here the referral only waits for the work beside it (recurring rewards may take the whole
+    // span, and their changes must reach Postgres meanwhile) and for its copies: it rests for good.
+    this.waits += 1;
     await Promise.all(this.beside);
-    this.projection.touch();
+    if (this.sync) this.sync.touchIfChanged();
+    else this.projection.touch();
     await Promise.all([this.projection.settled(), this.crm.settled(), this.outbox.settled()]);
     await condition(allHandlersFinished);
     return this.record.view;
   }
+}
+
+function syncSummary({ projection, events, crm }: ReferralSyncInput): string {
+  const parts = [...(projection ? [`projection r${projection.revision}`] : []), ...events.map((event) => event.type), ...(crm ? [`crm ${crm.status}`] : [])];
+  return `record ${parts.join(', ')}`;
 }

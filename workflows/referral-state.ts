@@ -2,7 +2,8 @@
 // made, and a refund that undid it. Its methods say which Update the referral takes in which state.
 
 import type { ProgramTerms } from '../domain/program.ts';
-import { type ConversionEvent, type ConversionRecord, endedStatuses, type ReferralStatus } from '../domain/referral.ts';
+import type { ConversionEvent, ConversionRecord } from '../domain/referral.ts';
+import { endedStatuses, type ReferralStatus } from '../domain/referral-status.ts';
 import type { Referrer, ReviewDecision } from './definitions.ts';
 
 export type Verdict = { allowed: true } | { allowed: false; reason: string };

@@ -1,6 +1,7 @@
 // Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
 // It writes today's code's histories to test/replay/histories/*.json. Histories of earlier releases
-// live in subfolders (before-events/: before webhook events and the viral loop) and are never
+// live in subfolders (before-events/: before webhook events and the viral loop; before-compact/:
+// before the projection and events were written together and the ledger steps ran locally) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
 // Some scenarios are recorded a second time with payloads encrypted, as production runs them, into
@@ -8,6 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import proto from '@temporalio/proto';
 import { TimeSkippingWorkflowClient } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { type ProgramInput, programInputSchema, termsOf } from '../../domain/program.ts';
@@ -188,6 +190,19 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** Where a history's events go, by kind: workflow tasks, markers (local activities, patches), activities, timers, upserts… */
+function byKind(events: { eventType?: unknown }[]): string {
+  const counts = new Map<string, number>();
+  for (const { eventType } of events) {
+    const kind = String(typeof eventType === 'number' ? proto.temporal.api.enums.v1.EventType[eventType] : eventType)
+      .replace(/^EVENT_TYPE_/, '')
+      .replace(/_(SCHEDULED|STARTED|COMPLETED|FIRED|CANCELED|RECORDED|SIGNALED)$/, '')
+      .toLowerCase();
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, count]) => `${kind} ${count}`).join(', ');
+}
+
 async function record(scenario: Scenario, encrypted: boolean): Promise<void> {
   const referral = input(scenario.overrides);
   // A copy: the fakes count scripted failures down, and an encrypted recording repeats the scenario.
@@ -210,7 +225,7 @@ async function record(scenario: Scenario, encrypted: boolean): Promise<void> {
     childEvents.length > 0
       ? `; ${childEvents.length} recurring rewards in child workflows of ${Math.min(...childEvents)}-${Math.max(...childEvents)} events`
       : '';
-  process.stdout.write(`${name}: ${view.status}, ${history.events?.length} events${perChild}\n`);
+  process.stdout.write(`${name}: ${view.status}, ${history.events?.length} events (${byKind(history.events ?? [])})${perChild}\n`);
 }
 
 async function recordAll(): Promise<void> {

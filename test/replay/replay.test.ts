@@ -38,6 +38,9 @@ function inputEncoding(history: proto.temporal.api.history.v1.IHistory): string 
 
 it('has recorded histories to replay', () => {
   expect(names.filter((name) => name.startsWith('before-events/'))).toHaveLength(7);
+  // Main's release before compact histories: its fourteen paths, three of them also encrypted.
+  expect(names.filter((name) => name.startsWith('before-compact/'))).toHaveLength(17);
+  expect(names.filter((name) => name.startsWith('before-compact/encrypted/'))).toHaveLength(3);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
   expect(names.filter((name) => name.startsWith('encrypted/')).length).toBeGreaterThanOrEqual(3);
 });

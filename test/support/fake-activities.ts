@@ -152,6 +152,21 @@ export class FakeActivities {
       };
     },
     clearExpiredAddresses: async () => 0,
+    // The combined calls of compact referrals do what their parts do, and are recorded as those parts.
+    syncReferral: async ({ projection, events, crm }) => {
+      if (projection) await this.activities.recordReferral(projection);
+      if (events.length > 0) await this.activities.publishEvents({ events });
+      if (crm) await this.activities.syncCrm(crm);
+    },
+    checkFraudAndHold: async ({ check, hold, sync }) => {
+      if (sync) await this.activities.syncReferral(sync);
+      const fraud = await this.activities.checkFraud(check);
+      return { fraud, reservation: fraud.decision === 'approve' ? await this.activities.reserveReward(hold) : null };
+    },
+    bookReward: async ({ rewardId, sync }) => {
+      if (sync) await this.activities.syncReferral(sync);
+      await this.activities.postReward(rewardId);
+    },
   };
 }
 

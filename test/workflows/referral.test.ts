@@ -152,15 +152,20 @@ describe('a referral that converts', () => {
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
     const history = await handle.fetchHistory();
-    // Encrypted like every payload: the Web UI shows them through the codec.
-    const encrypted = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).map((event) => event.userMetadata?.summary ?? {});
-    const summaries = (await testCodec.decode(encrypted)).map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()));
-    expect(summaries).toEqual([
-      `fraud check of referral ${input.referralId}`,
-      `hold reward ${rewardId} in the ledger`,
+    // Activities and local activities (markers) alike, the writes of the projection, events and CRM change named too;
+    // encrypted like every payload: the Web UI shows them through the codec.
+    const encrypted = (history.events ?? [])
+      .filter((event) => event.userMetadata?.summary && (event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes))
+      .map((event) => event.userMetadata?.summary ?? {});
+    const summaries = (await testCodec.decode(encrypted)).map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()) as string);
+    expect(summaries.filter((summary) => !summary.startsWith('record '))).toEqual([
+      `fraud check of referral ${input.referralId}, holding reward ${rewardId} in the ledger if it passes`,
       `book earned reward ${rewardId}`,
       `pay reward ${rewardId} to the referrer`,
+      `enrol the referee of ${input.referralId} as a participant`,
     ]);
+    expect(summaries).toContain('record projection r0, referral.created, crm pending_conversion');
+    expect(summaries.at(-1)).toMatch(/^record projection r\d+, reward\.issued, participant\.enrolled, crm rewarded$/);
   });
 
   it('records a conversion that does not qualify and keeps waiting', async () => {

@@ -1,12 +1,11 @@
-// The fraud check, and in_review while a person decides (or the review times out to the program's
-// default). Ends the referral when it is rejected, refunded or cancelled meanwhile.
-import { condition } from '@temporalio/workflow';
 import type { FraudCheckInput } from '../../activities/fraud.ts';
 import { durationMs } from '../../domain/duration.ts';
-import { ledger } from '../activity-stubs.ts';
+import type { FraudAssessment } from '../../domain/fraud/assessment.ts';
+import { ledger, localLedger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
+import { holdInput } from './hold.ts';
 
 /** What the check needs: the parties, the program's fraud terms, and the qualifying conversion with who paid from where. */
 function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInput {
@@ -31,11 +30,30 @@ function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInp
   };
 }
 
-export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
-  const { input, state, record, terms } = run;
-  const fraud = await untilDone(run, 'fraud check', () =>
-    ledger.checkFraud.executeWithOptions({ summary: `fraud check of referral ${input.referralId}` }, [checkInput(run)]),
+/** The fraud check; a compact referral holds its reward in the same call when the check approves it at once. */
+async function check(run: ReferralRun, reward: ReferrerReward): Promise<FraudAssessment> {
+  const summary = `fraud check of referral ${run.input.referralId}`;
+  if (!run.compact) return untilDone(run, 'fraud check', () => ledger.checkFraud.executeWithOptions({ summary }, [checkInput(run)]));
+  const hold = holdInput(run, reward);
+  const both = `${summary}, holding reward ${reward.rewardId} in the ledger if it passes`;
+  const checked = await untilDone(run, 'fraud check', () =>
+    run.ledgerStep((sync) => localLedger.checkFraudAndHold.executeWithOptions({ summary: both }, [{ check: checkInput(run), hold, sync }])),
   );
+  reward.reservation = checked.reservation;
+  return checked.fraud;
+}
+
+/** A refund or a cancellation came during the check of a compact referral: the hold it made is let go. */
+async function release(run: ReferralRun, reward: ReferrerReward): Promise<void> {
+  if (reward.reservation?.outcome !== 'reserved') return;
+  await untilDone(run, 'releasing the held reward', () =>
+    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
+  );
+}
+
+export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
+  const { state, record, terms } = run;
+  const fraud = await check(run, reward);
   record.setFraud(fraud);
   run.projection.touch();
 
@@ -43,13 +61,14 @@ export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Pro
   if (fraud.decision === 'review') {
     run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
     run.emit('referral.in_review', { ...run.referralData(), fraud });
-    const decided = await condition(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
+    const decided = await run.waitUntil(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
     state.reviewClosed = true;
     if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
     if (!decided) record.note('review_timed_out', `no decision within ${terms.fraud.reviewTimeout}: ${terms.fraud.onReviewTimeout}`);
     approved = decided ? state.review?.decision === 'approve' : terms.fraud.onReviewTimeout === 'approve';
   }
   if (!approved) return run.refuseReward(reward.view, 'rejected', fraud.decision === 'reject' ? 'failed the fraud check' : 'rejected in review');
+  if (state.undone || state.cancellation !== null) await release(run, reward);
   if (state.undone) return run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded');
   if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
   return null;

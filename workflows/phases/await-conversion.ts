@@ -1,6 +1,6 @@
 // pending_conversion: wait for a qualifying conversion inside the attribution window; a qualifying
 // conversion earns the referrer a reward, still pending.
-import { condition, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.ts';
 import { referrerRewardAmount } from '../../domain/reward-amount.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
@@ -9,7 +9,7 @@ import { ReferrerReward } from '../referrer-reward.ts';
 export async function awaitConversion(run: ReferralRun): Promise<{ reward: ReferrerReward } | { ending: Ending }> {
   const { state, terms, record } = run;
   const window = terms.attribution.window;
-  const converted = await condition(() => state.qualifying !== null || state.cancellation !== null, durationMs(window));
+  const converted = await run.waitUntil(() => state.qualifying !== null || state.cancellation !== null, durationMs(window));
   if (state.cancellation !== null) return { ending: { status: 'cancelled', detail: state.cancellation } };
   if (!converted || state.qualifying === null) return { ending: { status: 'expired', detail: `no qualifying conversion within ${window}` } };
   const { eventId, type, amount, currency, occurredAt } = state.qualifying;

@@ -1,7 +1,6 @@
 // holding: the reward is held in the ledger (unless the referrer is capped) for the holding period,
 // on a durable timer. A refund or a cancellation meanwhile releases it.
-import { condition } from '@temporalio/workflow';
-import type { RewardLimit } from '../../activities/index.ts';
+import type { HoldInput, RewardLimit, RewardReservation } from '../../activities/index.ts';
 import { durationMs } from '../../domain/duration.ts';
 import type { ProgramTerms } from '../../domain/program.ts';
 import { ledger } from '../activity-stubs.ts';
@@ -16,8 +15,9 @@ export function rewardLimit(terms: ProgramTerms): RewardLimit {
   return { maxRewardsPerReferrer: terms.limits.maxRewardsPerReferrer, periodMs: terms.limits.period === null ? null : durationMs(terms.limits.period) };
 }
 
-export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
-  const { input, state, record, terms } = run;
+/** What holding the reward in the ledger takes: the payout, now settled, and the referrer's limit. */
+export function holdInput(run: ReferralRun, reward: ReferrerReward): HoldInput {
+  const { input, state, terms } = run;
   // The referrer is settled from here on: reattribution ends with the qualifying conversion.
   const payout = reward.settle({
     rewardId: reward.rewardId,
@@ -31,10 +31,20 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
     // Provider look-ups for an earlier attempt need not search further back than this.
     searchFrom: new Date(Date.now() - DAY_MS).toISOString(),
   });
-  const limit = rewardLimit(terms);
-  const reservation = await untilDone(run, 'holding the reward in the ledger', () =>
-    ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [{ reward: payout, limit }]),
+  return { reward: payout, limit: rewardLimit(terms) };
+}
+
+async function reserve(run: ReferralRun, reward: ReferrerReward): Promise<RewardReservation> {
+  const input = holdInput(run, reward);
+  return untilDone(run, 'holding the reward in the ledger', () =>
+    ledger.reserveReward.executeWithOptions({ summary: `hold reward ${reward.rewardId} in the ledger` }, [input]),
   );
+}
+
+export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
+  const { state, record, terms } = run;
+  // A compact referral approved at once holds the reward already, from the fraud check's call.
+  const reservation = reward.reservation ?? (await reserve(run, reward));
   if (reservation.outcome === 'capped') {
     return run.refuseReward(reward.view, 'capped', `the referrer has reached ${terms.limits.maxRewardsPerReferrer} rewards`);
   }
@@ -42,7 +52,7 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
   const holdingMs = durationMs(terms.holdingPeriod);
   run.setStatus('holding', `until ${new Date(Date.now() + holdingMs).toISOString()}`);
 
-  if (holdingMs > 0) await condition(() => state.undone || state.cancellation !== null, holdingMs);
+  if (holdingMs > 0) await run.waitUntil(() => state.undone || state.cancellation !== null, holdingMs);
   if (!state.undone && state.cancellation === null) return null;
   await untilDone(run, 'releasing the held reward', () =>
     ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),

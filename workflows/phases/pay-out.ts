@@ -1,7 +1,7 @@
 // rewarding → rewarded: the earned reward is booked in the ledger and paid through the provider. A
 // payout that fails for good waits for ops in needs_attention; a refund or a cancellation before it
 // goes out takes the unpaid reward back instead.
-import { ledger, payouts } from '../activity-stubs.ts';
+import { ledger, localLedger, payouts } from '../activity-stubs.ts';
 import { untilDone, withOpsRecovery } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { Stop } from '../referral-state.ts';
@@ -11,7 +11,12 @@ export async function payOut(run: ReferralRun, reward: ReferrerReward): Promise<
   const { state, record } = run;
   const { payout, rewardId } = reward;
   run.setStatus('rewarding');
-  await untilDone(run, 'booking the earned reward', () => ledger.postReward.executeWithOptions({ summary: `book earned reward ${rewardId}` }, [rewardId]));
+  const summary = `book earned reward ${rewardId}`;
+  await untilDone(run, 'booking the earned reward', () =>
+    run.compact
+      ? run.ledgerStep((sync) => localLedger.bookReward.executeWithOptions({ summary }, [{ rewardId, sync }]))
+      : ledger.postReward.executeWithOptions({ summary }, [rewardId]),
+  );
   const stop = () => state.stopBeforePayout();
   // A refund may have come while the reward was being booked: then nothing is paid at all.
   const fulfilled = stop()

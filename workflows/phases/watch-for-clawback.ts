@@ -1,6 +1,3 @@
-// rewarded → reversed: the referral stays open through the clawback window, and a refund inside it
-// takes the paid reward back from where it went.
-import { condition } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.ts';
 import { payouts } from '../activity-stubs.ts';
 import { withOpsRecovery } from '../ops-recovery.ts';
@@ -10,7 +7,7 @@ import type { ReferrerReward } from '../referrer-reward.ts';
 export async function watchForClawback(run: ReferralRun, reward: ReferrerReward): Promise<Ending> {
   const { state, record, terms } = run;
   const clawbackMs = durationMs(terms.clawbackWindow);
-  if (clawbackMs > 0 && !state.undone) await condition(() => state.undone, clawbackMs);
+  if (clawbackMs > 0 && !state.undone) await run.waitUntil(() => state.undone, clawbackMs);
   if (!state.undone || clawbackMs === 0) return { status: 'rewarded' };
 
   const reversed = await withOpsRecovery(

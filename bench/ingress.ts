@@ -1,0 +1,72 @@
+// Ingress: what the HTTP contract costs on top of the raw SDK call it makes, at a given number of
+// concurrent callers. Both sides reach the same referral workflow on the same workers, so the
+// ratio is the API's own cost: HTTP, auth, validation, its Postgres reads and writes.
+import { conversionSignal } from '../workflows/definitions.ts';
+import { type Api, type BenchProgram, purchase, refer, referralInput, startOptions } from './fixtures.ts';
+import { closedLoop, type LoadResult } from './load.ts';
+import type { BenchStack } from './stack.ts';
+
+export interface Compared {
+  engine: LoadResult;
+  baseline: LoadResult;
+}
+
+/** Alternates the two sides in rounds, so that a machine busy for a while slows both alike. */
+async function alternate(
+  rounds: number,
+  perRound: number,
+  run: (side: 'engine' | 'baseline', from: number, count: number) => Promise<LoadResult>,
+): Promise<Compared> {
+  const merge = (results: LoadResult[]): LoadResult => {
+    const count = results.reduce((sum, r) => sum + r.count, 0);
+    const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+    return { count, seconds, perSecond: count / seconds, latencies: results.flatMap((r) => r.latencies) };
+  };
+  const engine: LoadResult[] = [];
+  const baseline: LoadResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    baseline.push(await run('baseline', round * perRound, perRound));
+    engine.push(await run('engine', round * perRound, perRound));
+  }
+  return { engine: merge(engine), baseline: merge(baseline) };
+}
+
+/** POST /referrals against signalWithStart of the same workflow with the same input. Returns the referees made. */
+export async function compareAttribution(stack: BenchStack, api: Api, program: BenchProgram, count: number, concurrency: number, tag: string) {
+  const referees: string[] = [];
+  const compared = await alternate(4, Math.ceil(count / 4), (side, from, n) =>
+    closedLoop(n, concurrency, async (i) => {
+      const referee = `${tag}-${side}-${from + i}`;
+      if (side === 'engine') await refer(api, program, referee);
+      else {
+        // A signal the referral has no handler for: signalWithStart needs one, and this one costs the workflow nothing.
+        await stack.client.workflow.signalWithStart('referralWorkflow', {
+          ...startOptions(referralInput(program, referee)),
+          signal: 'bench-nothing',
+          signalArgs: [],
+        });
+      }
+      referees.push(referee);
+    }),
+  );
+  return { ...compared, referees };
+}
+
+/** POST /conversions against a signal to the same referrals; both events are of a type that does not qualify, so the referrals stay open. */
+export async function compareConversions(
+  stack: BenchStack,
+  api: Api,
+  program: BenchProgram,
+  referees: string[],
+  count: number,
+  concurrency: number,
+): Promise<Compared> {
+  return alternate(4, Math.ceil(count / 4), (side, from, n) =>
+    closedLoop(n, concurrency, async (i) => {
+      const referee = referees[(from + i) % referees.length] ?? '';
+      const event = purchase(referee, `${side}-${from + i}`, 'browse');
+      if (side === 'engine') await api('POST', `/v1/programs/${program.programId}/conversions`, event);
+      else await stack.client.workflow.getHandle(referralInput(program, referee).referralId).signal(conversionSignal, event);
+    }),
+  );
+}
