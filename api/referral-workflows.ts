@@ -61,7 +61,12 @@ function isWorkflowTaskRetrying(error: unknown): boolean {
  * Runs an Update, answering 409 when the referral is in the wrong state for it, 404 when it does not
  * exist, and 503 when no worker takes it in time (it may still take effect once one does).
  */
-export async function updateReferral<T>(deps: ApiDeps, referralId: string, update: (handle: ReferralHandle) => Promise<T>): Promise<T> {
+export async function updateReferral<T>(
+  deps: ApiDeps,
+  referralId: string,
+  update: (handle: ReferralHandle) => Promise<T>,
+  options: { requires?: ReferralStatus } = {},
+): Promise<T> {
   try {
     return await deps.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => update(deps.temporal.workflow.getHandle(referralId)));
   } catch (error) {
@@ -74,6 +79,14 @@ export async function updateReferral<T>(deps: ApiDeps, referralId: string, updat
       throw unavailable('the referral is recovering from a failed step and cannot take requests for a moment; try again shortly');
     }
     if (error instanceof WorkflowUpdateFailedError && isFailure(error.cause, failureTypes.invalidState)) {
+      // A worker that has just picked the referral up checks the request against history it is still
+      // replaying: the job that applies a local activity's result comes after the request. When Temporal's
+      // own record says the referral is where the request needs it, the refusal is that; a retry finds
+      // the worker caught up.
+      if (options.requires && (await describeReferral(deps, referralId))?.status === options.requires) {
+        deps.log.warn({ referralId, refusal: error.cause?.message }, 'an Update was refused by a worker whose copy of the referral was behind its history');
+        throw unavailable(`the referral is ${options.requires} but its worker is still catching up; try again shortly`);
+      }
       throw conflict(error.cause?.message ?? 'the referral cannot take this request now');
     }
     if (error instanceof WorkflowNotFoundError) {

@@ -28,6 +28,10 @@ export interface DbOptions {
 export function connectDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
   pool.on('error', options.onIdleError ?? (() => undefined));
+  // A connection that dies while checked out (Postgres restarting between two statements of a
+  // transaction) fails the statement using it, or the next; its 'error' event still needs a
+  // listener, or Node ends the whole process for it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queryValueGuard] });
 }
 

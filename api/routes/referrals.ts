@@ -91,7 +91,7 @@ export function referralRoutes(deps: ApiDeps) {
         503: temporalUnavailable,
       },
       async handle({ params: { referralId }, body }) {
-        const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reviewUpdate, { args: [body] }));
+        const view = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(reviewUpdate, { args: [body] }), { requires: 'in_review' });
         return { status: 200, body: view };
       },
     }),
@@ -109,7 +109,7 @@ export function referralRoutes(deps: ApiDeps) {
         503: temporalUnavailable,
       },
       async handle({ params: { referralId } }) {
-        const status = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(retryUpdate));
+        const status = await updateReferral(deps, referralId, (handle) => handle.executeUpdate(retryUpdate), { requires: 'needs_attention' });
         return { status: 202, body: { referralId, status } };
       },
     }),
