@@ -48,13 +48,14 @@ export async function readReferral(deps: ApiDeps, referralId: string): Promise<R
 const UPDATE_DEADLINE_MS = 10_000;
 
 /**
- * Temporal refuses Updates while the workflow's last task failed or timed out and is being retried
- * (FAILED_PRECONDITION), as after a worker was killed in the middle of one: a retry moments later succeeds.
+ * Temporal refuses Updates while the workflow's last task failed or timed out and is being retried, or
+ * when the task that carried the Update failed (FAILED_PRECONDITION), as after a worker was killed in
+ * the middle of one: a retry moments later succeeds.
  */
 function isWorkflowTaskRetrying(error: unknown): boolean {
   const cause = (error as { cause?: { code?: unknown; details?: unknown } } | null)?.cause;
   const said = `${(error as Error | null)?.message} ${cause?.details}`;
-  return (error as Error | null)?.name === 'ServiceError' && cause?.code === 9 && /Workflow Task in failed state/.test(said);
+  return (error as Error | null)?.name === 'ServiceError' && cause?.code === 9 && /Workflow Task in failed state|unexpected workflow task failure/.test(said);
 }
 
 /**

@@ -18,6 +18,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../test/support/free-port.ts';
 import { programInput } from '../test/support/program-fixtures.ts';
 
@@ -99,6 +100,26 @@ async function ready(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the stack was not ready within two minutes:\n${stack.log()}`);
+}
+
+/** The failures of workflow tasks in the stack's running workflows, as the Web UI would show them. */
+async function failedWorkflowTasks(): Promise<string> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const client = new Client({ connection });
+    const lines: string[] = [];
+    for await (const workflow of client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
+      const history = await client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory();
+      for (const event of history.events ?? []) {
+        const failure = event.workflowTaskFailedEventAttributes?.failure;
+        if (failure) lines.push(`fuzz: ${workflow.workflowId} workflow task failed at event ${event.eventId}: ${failure.message}\n${failure.stackTrace ?? ''}`);
+      }
+      if (lines.length >= 5) break;
+    }
+    return lines.length ? `${lines.join('\n')}\n` : 'fuzz: no workflow task failed\n';
+  } finally {
+    await connection.close();
+  }
 }
 
 interface Report {
@@ -205,8 +226,8 @@ try {
       exitCode = exitCode || 1;
     }
   }
-  // What the server logged (warnings and errors): the cause of any 5xx the fuzzer found.
-  if (exitCode !== 0) process.stderr.write(`fuzz: the stack's log:\n${stack.log()}\n`);
+  // What the server logged (warnings and errors), and the workflow tasks that failed: the cause of any 5xx the fuzzer found.
+  if (exitCode !== 0) process.stderr.write(`fuzz: the stack's log:\n${stack.log()}\n${await failedWorkflowTasks()}`);
 } catch (error) {
   process.stderr.write(`fuzz: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {

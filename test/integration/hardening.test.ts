@@ -159,6 +159,19 @@ describe('what the schema fuzzer found', () => {
     expect((await stack.call('GET', `/v1/programs/${programId}`)).status).toBe(404);
   });
 
+  it('refuses timestamps Postgres cannot store: offsets beyond ±15:59 with a 400, years before 1970 with a 422', async () => {
+    const programId = await createProgram(stack);
+    const convert = (occurredAt: string) => stack.call('POST', `/v1/programs/${programId}/conversions`, { body: { ...purchase(uniqueId('u')), occurredAt } });
+    const offset = await convert('2026-06-14T08:34:15.774+23:19');
+    expect(offset).toMatchObject(problem(400));
+    expect(offset.body.errors).toEqual([{ path: 'occurredAt', message: expect.stringContaining('±15:59') }]);
+    const ancient = await convert('0082-06-14T08:34:15Z');
+    expect(ancient).toMatchObject(problem(422));
+    expect(ancient.body.errors).toEqual([{ path: 'occurredAt', message: expect.stringContaining('before 1970') }]);
+    expect((await convert('2026-06-14T08:34:15+14:00')).status).toBe(202);
+    expect((await stack.call('GET', `/v1/ledger/summary?programId=${programId}&asOf=2026-01-01T00:00:00%2B16:00`)).status).toBe(400);
+  });
+
   it('answers a conversion for a program that does not exist as unattributed and records nothing', async () => {
     const programId = uniqueId('nowhere');
     const conversion = await stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(uniqueId('u')) });
