@@ -34,6 +34,7 @@ import { temporalCli } from '../../scripts/temporal-executables.ts';
 import { searchAttributeKeys } from '../../workflows/search-attributes.ts';
 import { FakeHubSpot } from '../support/fake-hubspot.ts';
 import { FakeStripe } from '../support/fake-stripe.ts';
+import { random as seeded } from '../support/fraud-traffic.ts';
 import { freePort } from '../support/free-port.ts';
 import { programInput } from '../support/program-fixtures.ts';
 import { WorkerProcess } from '../support/worker-process.ts';
@@ -47,17 +48,7 @@ const concurrency = 6;
 const holdingMs = 20_000;
 const reward = 2000;
 
-/** mulberry32: the same seed draws the same journeys and faults. */
-function seeded(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seed draws the same journeys and faults.
 const random = seeded(seed);
 const pick = <T>(weighted: [T, number][]): T => {
   let roll = random() * weighted.reduce((sum, [, weight]) => sum + weight, 0);

@@ -84,7 +84,7 @@ const mailDomains = ['gmail.com', 'yahoo.com', 'outlook.com', 'icloud.com', 'pro
 const throwaway = ['mailinator.com', 'guerrillamail.com', 'yopmail.com', 'sharklasers.com', 'maildrop.cc', 'trashmail.com'];
 
 /** mulberry32: small, fast, and the same numbers for the same seed everywhere. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
