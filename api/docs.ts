@@ -15,9 +15,10 @@ const assets = new Map([
   ['init.js', fileURLToPath(new URL('./docs-init.js', import.meta.url))],
 ]);
 
-// Swagger UI draws its icons from data: URIs; its inline styles are set through the DOM, which
-// style-src does not govern.
-export const docsContentSecurityPolicy = [
+// The policy of the pages the API serves with their own scripts and styles (/docs, /dashboard): only
+// this origin. Swagger UI draws its icons from data: URIs; its inline styles are set through the DOM,
+// which style-src does not govern.
+export const selfServedPagePolicy = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

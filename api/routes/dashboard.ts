@@ -4,8 +4,9 @@ import { latestRun } from '../../db/reconciliation.ts';
 import { dashboardSchema } from '../../domain/dashboard.ts';
 import { programIdSchema } from '../../domain/program.ts';
 import type { Finding } from '../../domain/reconciliation.ts';
-import { dashboardContentSecurityPolicy, dashboardPage } from '../dashboard/page.ts';
+import { dashboardPage } from '../dashboard/page.ts';
 import type { ApiDeps } from '../deps.ts';
+import { selfServedPagePolicy } from '../docs.ts';
 import { notFound } from '../errors.ts';
 import { pageLimitSchema } from '../page-cursor.ts';
 import { defineRoute } from '../route.ts';
@@ -28,7 +29,7 @@ export function dashboardRoutes({ db }: ApiDeps) {
       access: 'public',
       responses: { 200: { description: 'HTML', contentType: 'text/html', schema: z.string() } },
       async handle({ res }) {
-        res.set({ 'content-security-policy': dashboardContentSecurityPolicy, 'referrer-policy': 'no-referrer' }).type('html').send(dashboardPage);
+        res.set({ 'content-security-policy': selfServedPagePolicy, 'referrer-policy': 'no-referrer' }).type('html').send(dashboardPage);
       },
     }),
     defineRoute({

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { pingDb } from '../../db/connect.ts';
 import type { ApiDeps } from '../deps.ts';
-import { docsContentSecurityPolicy, docsPage } from '../docs.ts';
+import { docsPage, selfServedPagePolicy } from '../docs.ts';
 import { openApiDocument } from '../openapi.ts';
 import { type AnyRoute, defineRoute } from '../route.ts';
 
@@ -81,7 +81,7 @@ export function systemRoutes(deps: ApiDeps, metrics: Registry, documented: () =>
       access: 'public',
       responses: { 200: { description: 'HTML', contentType: 'text/html', schema: z.string() } },
       async handle({ res }) {
-        res.set('content-security-policy', docsContentSecurityPolicy).type('html').send(docsPage);
+        res.set('content-security-policy', selfServedPagePolicy).type('html').send(docsPage);
       },
     }),
   ];
