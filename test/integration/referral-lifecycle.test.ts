@@ -233,4 +233,21 @@ describe('ops', () => {
     });
     expect((await stack.call('POST', `/v1/referrals/${referralId}/cancel`, { body: { reason: 'late' } })).status).toBe(409);
   });
+
+  it('cancel referrals while conversions race in: every request is answered 202 or 409, never 5xx', async () => {
+    // A request that meets a referral completing finds Temporal failing that workflow task so the
+    // workflow sees it first; the API tries again rather than answering 503.
+    const programId = await createProgram(stack, { holdingPeriod: 'P1D' });
+    const referrer = await enrol(stack, programId);
+    for (let round = 0; round < 6; round++) {
+      const { referralId, refereeExternalId } = await refer(stack, programId, referrer.code);
+      const requests = Array.from({ length: 6 }, () => [
+        stack.call('POST', `/v1/referrals/${referralId}/cancel`, { body: { reason: 'ops cancelled' } }),
+        stack.call('POST', `/v1/programs/${programId}/conversions`, { body: purchase(refereeExternalId) }),
+      ]).flat();
+      const answered = (await Promise.all(requests)).map((response) => response.status);
+      expect(answered.filter((status) => status !== 202 && status !== 409)).toEqual([]);
+      expect((await stack.referralReaches(referralId, 'cancelled')).status).toBe('cancelled');
+    }
+  });
 });
