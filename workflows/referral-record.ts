@@ -98,9 +98,10 @@ export class ReferralRecord {
     return conversion;
   }
 
-  setFraud(assessment: FraudAssessment): void {
+  /** The fraud check's assessment, at conversion or (`fraud_second_look`) at the end of the holding period. */
+  setFraud(assessment: FraudAssessment, event: 'fraud_checked' | 'fraud_second_look' = 'fraud_checked'): void {
     this.view.fraud = assessment;
-    this.changed('fraud_checked', `score ${assessment.score}: ${assessment.decision}`);
+    this.changed(event, `score ${assessment.score}: ${assessment.decision}`);
   }
 
   setReview(review: ReviewDecision): void {

@@ -10,6 +10,7 @@ import { hasMilestones, payMilestoneBonus } from './phases/milestone-bonus.ts';
 import { payOut } from './phases/pay-out.ts';
 import { payRecurringRewards, recurs } from './phases/recurring-rewards.ts';
 import { issueRefereeReward } from './phases/referee-reward.ts';
+import { secondLook } from './phases/second-look.ts';
 import { watchForClawback } from './phases/watch-for-clawback.ts';
 import { registerHandlers } from './referral-handlers.ts';
 import { type Ending, ReferralRun } from './referral-run.ts';
@@ -24,7 +25,8 @@ export async function referralWorkflow(input: ReferralInput): Promise<ReferralVi
 }
 
 /**
- * pending_conversion → (in_review) → holding → rewarding → rewarded → (reversed), or an earlier end;
+ * pending_conversion → (in_review) → holding → (in_review, at a second look) → rewarding → rewarded →
+ * (reversed), or an earlier end;
  * the referee joins the program as a referrer at their conversion or at the reward (the viral loop).
  */
 async function lifecycle(run: ReferralRun): Promise<Ending> {
@@ -35,7 +37,7 @@ async function lifecycle(run: ReferralRun): Promise<Ending> {
   const refused = await assessFraud(run, reward);
   if (refused) return refused;
   if (recurs(run)) run.besides(payRecurringRewards(run));
-  const ended = (await hold(run, reward)) ?? (await payOut(run, reward));
+  const ended = (await hold(run, reward)) ?? (await secondLook(run, reward)) ?? (await payOut(run, reward));
   if (ended) return ended;
   if (hasMilestones(run)) await payMilestoneBonus(run, reward);
   if (enrolsAt(run, 'on_reward')) await enrolReferee(run);

@@ -43,3 +43,16 @@ export function assess(evidence: Evidence, terms: Pick<FraudTerms, 'reviewScore'
   const signals = raised.map((signal) => ({ rule: signal?.rule ?? '', weight: signal?.weight ?? 0, detail: signal?.detail ?? '' }));
   return { score, signals, decision: decide(score, terms) };
 }
+
+const severity: Record<FraudDecision, number> = { approve: 0, review: 1, reject: 2 };
+
+/**
+ * The second look at the end of the holding period, against the check at conversion: it acts only
+ * when it reaches a stricter decision (a card or a ring shows only once later referees have paid).
+ * A referral that went to review was decided by a person (or the review timeout): new evidence can
+ * send it back to a person, never straight to rejection. Null when the second look changes nothing.
+ */
+export function secondLookDecision(first: FraudAssessment, second: FraudAssessment): FraudDecision | null {
+  if (severity[second.decision] <= severity[first.decision]) return null;
+  return first.decision === 'review' ? 'review' : second.decision;
+}

@@ -1,7 +1,8 @@
 // The quality of detection, measured: a month of generated traffic (test/support/fraud-traffic.ts)
-// through the real recording, evidence queries and rules with the default settings, against the goals:
-// recall of at least 0.95 on every fraud pattern (shared_payment: see below), at most 2% of honest referrals flagged, and no
-// honest office or family referral rejected outright. PRINT_FRAUD_TABLE=1 prints the table.
+// through the real recording, evidence queries and rules with the default settings, each conversion
+// checked when it comes and looked at again at the end of its 30-day holding period, against the
+// goals: recall of at least 0.95 on every fraud pattern, at most 2% of honest referrals flagged, and
+// no honest office or family referral rejected outright. PRINT_FRAUD_TABLE=1 prints the table.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { type Checked, confusion, precisionByRule, simulate } from '../support/fraud-simulation.ts';
@@ -36,14 +37,17 @@ describe('fraud detection on generated traffic', () => {
     expect(JSON.stringify(generateTraffic(7))).not.toBe(JSON.stringify(generateTraffic(8)));
   });
 
-  // One card paying for a referrer's made-up friends shows only from the second conversion on (the
-  // first when the card is the referrer's own): the first of each group passes. See the README.
-  const recallGoal = (pattern: string) => (pattern === 'shared_payment' ? 0.7 : 0.95);
-
   it.each(fraudPatterns)('catches %s', (pattern) => {
     const instances = checked.filter((c) => c.label.fraud && c.label.pattern === pattern && !c.label.setup);
     expect(instances.length).toBeGreaterThanOrEqual(20);
-    expect(instances.filter(flagged).length / instances.length).toBeGreaterThanOrEqual(recallGoal(pattern));
+    expect(instances.filter(flagged).length / instances.length).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('catches the first referrals of a shared card at the end of their holding period', () => {
+    // A card shows only when it pays: the first referees of a group pass the check at conversion.
+    const shared = checked.filter((c) => c.label.fraud && c.label.pattern === 'shared_payment');
+    expect(shared.filter((c) => c.secondLook).length).toBeGreaterThan(0);
+    expect(shared.filter((c) => c.secondLook).every((c) => c.assessment.signals.some((s) => s.rule === 'shared_payment'))).toBe(true);
   });
 
   it('flags at most 2% of honest referrals', () => {

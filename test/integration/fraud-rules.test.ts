@@ -169,6 +169,37 @@ describe('fraud rules over HTTP', () => {
     expect(fraud.signals).toEqual([{ rule: 'shared_payment', weight: 50, detail: "one card paid for 2 referees of this referrer and is the referrer's own" }]);
   });
 
+  it('shared_payment at the second look: the first referral of a shared card goes to review at the end of its holding period', async () => {
+    const programId = await createProgram(stack, {
+      holdingPeriod: 'PT3S',
+      fraud: { reviewScore: 40, rejectScore: 80, reviewTimeout: 'P7D', onReviewTimeout: 'reject' },
+    });
+    const referrer = await enrol(stack, programId);
+    await convert(programId, referrer.externalId, { paymentFingerprint: 'fp_jane' });
+    const first = await refer(programId, referrer.code);
+    await convert(programId, first.externalId, { paymentFingerprint: 'fp_jane' });
+    expect((await assessed(first.referralId, 'holding')).decision).toBe('approve');
+    const second = await refer(programId, referrer.code);
+    await convert(programId, second.externalId, { paymentFingerprint: 'fp_jane' });
+    expect((await assessed(second.referralId, 'in_review')).decision).toBe('review');
+
+    // Three seconds on, the first referral's hold ends and the card is seen across both referees.
+    const looked = await stack.referralReaches(first.referralId, 'in_review');
+    expect(looked.fraud).toEqual({
+      score: 50,
+      decision: 'review',
+      signals: [{ rule: 'shared_payment', weight: 50, detail: "one card paid for 2 referees of this referrer and is the referrer's own" }],
+    });
+    expect(looked.rewards).toEqual([expect.objectContaining({ beneficiary: 'referrer', status: 'held' })]);
+    const decided = await stack.call('POST', `/v1/referrals/${first.referralId}/review`, { body: { decision: 'reject', reviewer: 'ops@acme.example' } });
+    expect(decided).toMatchObject({ status: 200, body: { status: 'rejected', rewards: [expect.objectContaining({ status: 'voided' })] } });
+    // Nothing was paid, and the held reward was released in the ledger.
+    expect(stack.stripe.creditsFor(referrer.stripeCustomerId ?? '')).toEqual([]);
+    const transfers = await stack.call('GET', `/v1/ledger/transfers?programId=${programId}`);
+    const ofFirst = transfers.body.data.filter((t: { referralId: string | null }) => t.referralId === first.referralId);
+    expect(ofFirst.map((t: { phase: string }) => t.phase)).toEqual(['pending', 'void']);
+  });
+
   it("geo_mismatch: the IP's country (from the offline database) against the country given", async () => {
     const programId = await program(stack);
     const referrer = await enrol(stack, programId);
@@ -238,7 +269,7 @@ describe('fraud rules over HTTP', () => {
     expect(newestFirst.body.data.map((view: { referralId: string }) => view.referralId)).toEqual([...queued].reverse());
   });
 
-  it('keeps addresses only for the retention period, on a daily Schedule', async () => {
+  it('keeps addresses only for the retention period after the holding period, on a daily Schedule', async () => {
     const programId = await program(stack);
     const referrer = await enrol(stack, programId);
     await signIn(programId, referrer.externalId, '192.0.2.77', 'device-kept');
@@ -250,8 +281,9 @@ describe('fraud rules over HTTP', () => {
         .where('subject', '=', referrer.externalId)
         .execute();
     expect(await addresses()).toEqual([{ ip: '192.0.2.77', network: '192.0.2.0/24', device: expect.any(String) }]);
-    expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 29 * 86_400_000))).toBe(0);
-    expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    // 30 days' signalRetention after the program's 30-day holding period.
+    expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 59 * 86_400_000))).toBe(0);
+    expect(await clearExpiredAddresses(stack.db, new Date(Date.now() + 61 * 86_400_000))).toBeGreaterThanOrEqual(1);
     expect(await addresses()).toEqual([{ ip: null, network: null, device: expect.any(String) }]);
     const schedule = await stack.temporal.schedule.getHandle(addressRetentionScheduleId(stack.taskQueue)).describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'addressRetentionWorkflow' });

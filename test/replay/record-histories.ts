@@ -1,7 +1,8 @@
 // Records the histories that test/replay replays: `node test/replay/record-histories.ts`.
 // It writes today's code's histories to test/replay/histories/*.json. Histories of earlier releases
 // live in subfolders (before-events/: before webhook events and the viral loop; before-compact/:
-// before the projection and events were written together and the ledger steps ran locally) and are never
+// before the projection and events were written together and the ledger steps ran locally;
+// before-second-look/: before the fraud check looked again at the end of the holding period) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
 // Some scenarios are recorded a second time with payloads encrypted, as production runs them, into
@@ -178,6 +179,17 @@ const scenarios: Scenario[] = [
         await env.sleep('30 days');
         await h.signal(conversionSignal, { ...purchase, eventId: `inv_${month}` });
       }
+    },
+  },
+  {
+    name: 'rejected-at-second-look',
+    script: { secondLook: { score: 50, signals: [{ rule: 'shared_payment', weight: 50, detail: 'one card paid for 3 referees' }], decision: 'review' } },
+    drive: async (h) => {
+      await h.signal(conversionSignal, purchase);
+      await until(async () => (await h.query(referralQuery)).status === 'holding');
+      await env.sleep('30 days');
+      await until(async () => (await h.query(referralQuery)).status === 'in_review');
+      await h.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
     },
   },
   {

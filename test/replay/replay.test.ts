@@ -41,6 +41,9 @@ it('has recorded histories to replay', () => {
   // Main's release before compact histories: its fourteen paths, three of them also encrypted.
   expect(names.filter((name) => name.startsWith('before-compact/'))).toHaveLength(17);
   expect(names.filter((name) => name.startsWith('before-compact/encrypted/'))).toHaveLength(3);
+  // Main's release before the fraud check's second look at the end of the holding period.
+  expect(names.filter((name) => name.startsWith('before-second-look/'))).toHaveLength(17);
+  expect(names.filter((name) => name.startsWith('before-second-look/encrypted/'))).toHaveLength(3);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
   expect(names.filter((name) => name.startsWith('encrypted/')).length).toBeGreaterThanOrEqual(3);
 });

@@ -8,6 +8,8 @@ import type { WebhookEvent } from '../../domain/webhooks.ts';
 
 export interface Script {
   fraud?: FraudAssessment;
+  /** What the fraud check says when it looks again, at the end of the holding period (default: as `fraud`). */
+  secondLook?: FraudAssessment;
   capped?: boolean;
   /** How many times issuing the referee's coupon fails for good. */
   couponFailures?: number;
@@ -76,9 +78,11 @@ export class FakeActivities {
       if (!current || current.revision < revision) this.projections.set(view.referralId, { view, revision });
     },
     checkFraud: async ({ referralId }) => {
+      const looked = this.count(referralId, 'checkFraud') > 0;
       this.record(referralId, 'checkFraud');
-      await this.scriptFor(referralId).fraudGate;
-      return this.scriptFor(referralId).fraud ?? approve;
+      const script = this.scriptFor(referralId);
+      await script.fraudGate;
+      return (looked ? script.secondLook : undefined) ?? script.fraud ?? approve;
     },
     reserveReward: async ({ reward }) => {
       this.rewardReferrals.set(reward.rewardId, reward.referralId);

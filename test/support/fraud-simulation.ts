@@ -1,10 +1,12 @@
 // Runs generated traffic through the real recording (db/fraud-sightings.ts), the real evidence
 // queries (db/fraud-evidence.ts) and the real rules, in time order: each conversion is checked with
-// what had been recorded by its moment. Returns each checked referral's label and assessment.
+// what had been recorded by its moment, and looked at again at the end of its holding period, as the
+// referral workflow does. Returns each checked referral's label and the assessment that decided it.
 import type { Db } from '../../db/connect.ts';
 import { gatherEvidence } from '../../db/fraud-evidence.ts';
 import { recordAttribution, recordConversion, recordSignIn } from '../../db/fraud-sightings.ts';
-import { assess, type FraudAssessment } from '../../domain/fraud/assessment.ts';
+import { durationMs } from '../../domain/duration.ts';
+import { assess, type FraudAssessment, secondLookDecision } from '../../domain/fraud/assessment.ts';
 import { type FraudTerms, fraudTermsSchema } from '../../domain/fraud/config.ts';
 import { fraudRules } from '../../domain/fraud/rules.ts';
 import { type Label, MIN_AMOUNT, simulatedCountryOf, type TrafficEvent } from './fraud-traffic.ts';
@@ -13,12 +15,29 @@ export interface Checked {
   referralId: string;
   label: Label;
   assessment: FraudAssessment;
+  /** Decided by the second look at the end of the holding period rather than by the check at conversion. */
+  secondLook: boolean;
 }
 
-export async function simulate(db: Db, programId: string, events: TrafficEvent[], terms: FraudTerms = fraudTermsSchema.parse({})): Promise<Checked[]> {
+export async function simulate(
+  db: Db,
+  programId: string,
+  events: TrafficEvent[],
+  terms: FraudTerms = fraudTermsSchema.parse({}),
+  holdingPeriod = 'P30D',
+): Promise<Checked[]> {
   const checked: Checked[] = [];
   const attributedAt = new Map<string, Date>();
+  // Second looks in the order they come due: every holding period is as long, so in conversion order.
+  const due: { at: Date; look: () => Promise<void> }[] = [];
+  const lookUntil = async (at: Date) => {
+    for (let next = due[0]; next && next.at <= at; next = due[0]) {
+      due.shift();
+      await next.look();
+    }
+  };
   for (const event of events) {
+    await lookUntil(event.at);
     if (event.kind === 'sign_in') {
       await recordSignIn(db, programId, event.person.externalId, event.footprint, event.at);
     } else if (event.kind === 'purchase') {
@@ -57,20 +76,38 @@ export async function simulate(db: Db, programId: string, events: TrafficEvent[]
         at: event.at,
         referral: { referrer: referral.referrer, attributedAt: signedUp },
       });
-      const evidence = await gatherEvidence(db, {
-        programId,
-        referrer: referral.referrer,
-        referee: referral.referee,
-        attributedAt: signedUp,
-        conversion: { amount: event.amount, at: event.at },
-        minAmount: MIN_AMOUNT,
-        rules: terms.rules,
-        asOf: event.at,
-        countryOf: simulatedCountryOf,
+      const assessAsOf = async (asOf: Date) =>
+        assess(
+          await gatherEvidence(db, {
+            programId,
+            referrer: referral.referrer,
+            referee: referral.referee,
+            attributedAt: signedUp,
+            conversion: { amount: event.amount, at: event.at },
+            minAmount: MIN_AMOUNT,
+            rules: terms.rules,
+            asOf,
+            countryOf: simulatedCountryOf,
+          }),
+          terms,
+          fraudRules,
+        );
+      const first = await assessAsOf(event.at);
+      const entry: Checked = { referralId: referral.referralId, label: referral.label, assessment: first, secondLook: false };
+      checked.push(entry);
+      if (first.decision === 'reject') continue;
+      const holdEnds = new Date(event.at.getTime() + durationMs(holdingPeriod));
+      due.push({
+        at: holdEnds,
+        look: async () => {
+          const second = await assessAsOf(holdEnds);
+          const decision = secondLookDecision(first, second);
+          if (decision) Object.assign(entry, { assessment: { ...second, decision }, secondLook: true });
+        },
       });
-      checked.push({ referralId: referral.referralId, label: referral.label, assessment: assess(evidence, terms, fraudRules) });
     }
   }
+  await lookUntil(new Date(8.64e15));
   return checked;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assess } from '../../domain/fraud/assessment.ts';
+import { assess, type FraudAssessment, secondLookDecision } from '../../domain/fraud/assessment.ts';
 import { fraudTermsSchema } from '../../domain/fraud/config.ts';
 import { canonicalEmail, disposableDomainOf } from '../../domain/fraud/email.ts';
 import type { Evidence, Person, Sighting } from '../../domain/fraud/evidence.ts';
@@ -72,6 +72,33 @@ describe('fraud rules', () => {
     );
     expect(result.signals.map((s) => s.rule)).toEqual(['self_referral', 'shared_network', 'shared_payment']);
     expect(result).toMatchObject({ score: 79, decision: 'review' });
+  });
+
+  it("weigh one card in full across people who are not one household, and little inside the referrer's home", () => {
+    const home = { ip: '192.0.2.7', network: '192.0.2.0/24' };
+    const referrer = person('mum', [seen({ kind: 'sign_in', ...home, paymentFingerprint: 'card' })]);
+    const paidFrom = (where: { ip: string; network: string }) => person('dad', [seen({ kind: 'conversion', ...where, paymentFingerprint: 'card' })]);
+    const cardHolders = [{ externalId: 'kid', referredByReferrer: true }];
+    const kidAtHome = { externalId: 'kid', devices: [], onSharedNetwork: [{ network: home.network, at: '2026-03-01T10:00:00.000Z' }] };
+    const elsewhere = assess(evidence({ referrer, referee: paidFrom({ ip: '198.51.100.4', network: '198.51.100.0/24' }), cardHolders }), terms, fraudRules);
+    expect(elsewhere.signals).toEqual([
+      { rule: 'shared_payment', weight: 50, detail: "one card paid for 2 referees of this referrer and is the referrer's own" },
+    ]);
+    const atHome = assess(evidence({ referrer, referee: paidFrom(home), cardHolders, peers: [kidAtHome] }), terms, fraudRules);
+    expect(atHome.signals).toContainEqual({
+      rule: 'shared_payment',
+      weight: 20,
+      detail: "one card paid for 2 referees of this referrer and is the referrer's own, all on the referrer's network",
+    });
+  });
+
+  it('take a second look at the end of the hold only when it is stricter, and send a reviewed referral back to a person', () => {
+    const looked = (decision: FraudAssessment['decision']): FraudAssessment => ({ score: 0, signals: [], decision });
+    expect(secondLookDecision(looked('approve'), looked('approve'))).toBeNull();
+    expect(secondLookDecision(looked('approve'), looked('review'))).toBe('review');
+    expect(secondLookDecision(looked('approve'), looked('reject'))).toBe('reject');
+    expect(secondLookDecision(looked('review'), looked('review'))).toBeNull();
+    expect(secondLookDecision(looked('review'), looked('reject'))).toBe('review');
   });
 
   it('name the network, never the address', () => {

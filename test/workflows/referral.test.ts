@@ -140,7 +140,8 @@ describe('a referral that converts', () => {
         promotionCode: null,
       },
     ]);
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee']);
+    // The fraud check looks again at the end of the holding period, before anything is paid.
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'checkFraud', 'postReward', 'fulfilReward', 'enrolReferee']);
     expect(elapsed).toBeLessThan(5_000);
     expect(fakes.projections.get(input.referralId)?.view.status).toBe('rewarded');
   });
@@ -300,6 +301,32 @@ describe('review', () => {
     expect(fakes.effects(input.referralId)).toEqual(['checkFraud']);
   });
 
+  it('sent there by the second look at the end of the hold, and rejected, releases the held reward', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, { secondLook: review.fraud });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'holding');
+    await env.sleep('30 days');
+    await reaches(handle, 'in_review');
+    expect((await handle.query(referralQuery)).fraud).toEqual(review.fraud);
+    const after = await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'reject', reviewer: 'ops' }] });
+    expect(after.status).toBe('rejected');
+    expect(after.rewards[0]?.status).toBe('voided');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'checkFraud', 'voidReward']);
+  });
+
+  it('approved at conversion is not sent back by a second look that finds nothing stricter', async () => {
+    const input = inputFor();
+    fakes.script(input.referralId, { ...review, secondLook: review.fraud });
+    const handle = await start(input);
+    await handle.signal(conversionSignal, purchase());
+    await reaches(handle, 'in_review');
+    await handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', reviewer: 'ops' }] });
+    expect((await handle.result()).status).toBe('rewarded');
+    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'checkFraud', 'postReward', 'fulfilReward', 'enrolReferee']);
+  });
+
   it('left undecided past the timeout takes the program default', async () => {
     const rejecting = inputFor();
     fakes.script(rejecting.referralId, review);
@@ -425,7 +452,15 @@ describe('the clawback window', () => {
     const final = await handle.result();
     expect(final.status).toBe('reversed');
     expect(final.rewards[0]).toMatchObject({ status: 'reversed', providerRef: `cbtxn_reversal_${final.rewards[0]?.rewardId}` });
-    expect(fakes.effects(input.referralId)).toEqual(['checkFraud', 'reserveReward', 'postReward', 'fulfilReward', 'enrolReferee', 'reverseReward']);
+    expect(fakes.effects(input.referralId)).toEqual([
+      'checkFraud',
+      'reserveReward',
+      'checkFraud',
+      'postReward',
+      'fulfilReward',
+      'enrolReferee',
+      'reverseReward',
+    ]);
     expect(fakes.reversalDestinations.at(-1)).toBe('cus_fake');
   });
 });

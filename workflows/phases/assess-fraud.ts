@@ -8,7 +8,7 @@ import type { ReferrerReward } from '../referrer-reward.ts';
 import { holdInput } from './hold.ts';
 
 /** What the check needs: the parties, the program's fraud terms, and the qualifying conversion with who paid from where. */
-function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInput {
+export function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInput {
   const { externalId, email, stripeCustomerId } = input.referee;
   const event = state.qualifyingEvent;
   return {
@@ -52,24 +52,34 @@ async function release(run: ReferralRun, reward: ReferrerReward): Promise<void> 
 }
 
 export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
-  const { state, record, terms } = run;
   const fraud = await check(run, reward);
-  record.setFraud(fraud);
+  run.record.setFraud(fraud);
   run.projection.touch();
+  const ending = await decide(run, fraud);
+  if (ending === null) return null;
+  await release(run, reward);
+  return run.refuseReward(reward.view, ending.status, ending.detail);
+}
 
+/**
+ * What an assessment decides: approved at once, or in review until a person decides or the review
+ * times out; a cancellation or a refund meanwhile ends the referral. Null when the reward goes on.
+ * `about` tells a second review's webhook event from the first's.
+ */
+export async function decide(run: ReferralRun, fraud: FraudAssessment, about?: string): Promise<Ending | null> {
+  const { state, record, terms } = run;
   let approved = fraud.decision === 'approve';
   if (fraud.decision === 'review') {
     run.setStatus('in_review', fraud.signals.map((signal) => signal.detail).join('; '));
-    run.emit('referral.in_review', { ...run.referralData(), fraud });
+    run.emit('referral.in_review', { ...run.referralData(), fraud }, about);
     const decided = await run.waitUntil(() => state.review !== null || state.cancellation !== null, durationMs(terms.fraud.reviewTimeout));
     state.reviewClosed = true;
-    if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
+    if (state.cancellation !== null) return { status: 'cancelled', detail: state.cancellation };
     if (!decided) record.note('review_timed_out', `no decision within ${terms.fraud.reviewTimeout}: ${terms.fraud.onReviewTimeout}`);
     approved = decided ? state.review?.decision === 'approve' : terms.fraud.onReviewTimeout === 'approve';
   }
-  if (!approved) return run.refuseReward(reward.view, 'rejected', fraud.decision === 'reject' ? 'failed the fraud check' : 'rejected in review');
-  if (state.undone || state.cancellation !== null) await release(run, reward);
-  if (state.undone) return run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded');
-  if (state.cancellation !== null) return run.refuseReward(reward.view, 'cancelled', state.cancellation);
+  if (!approved) return { status: 'rejected', detail: fraud.decision === 'reject' ? 'failed the fraud check' : 'rejected in review' };
+  if (state.undone) return { status: 'voided', detail: 'the qualifying conversion was refunded' };
+  if (state.cancellation !== null) return { status: 'cancelled', detail: state.cancellation };
   return null;
 }
