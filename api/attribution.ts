@@ -81,17 +81,23 @@ function clickIsFresh(program: Program, clickedAt: string, now = Date.now()): bo
   return now - Date.parse(clickedAt) <= durationMs(program.attribution.cookieTtl);
 }
 
-async function referrerFor(deps: ApiDeps, program: Program, request: AttributionRequest): Promise<Found> {
+/** The participant (and click) the request names, looked up before the program is known to match. */
+type LookedUp = { participant: Participant | null; click: Click | null };
+
+async function lookUpReferrer(deps: ApiDeps, request: AttributionRequest): Promise<LookedUp> {
+  if (request.clickId === undefined) return { participant: await findParticipantByCode(deps.db, request.code ?? ''), click: null };
+  const click = await findClick(deps.db, request.clickId);
+  return { participant: click ? await findParticipantById(deps.db, click.participantId) : null, click };
+}
+
+function referrerFor(program: Program, request: AttributionRequest, { participant, click }: LookedUp): Found {
   if (request.clickId !== undefined) {
-    const click = await findClick(deps.db, request.clickId);
     if (!click || click.programId !== program.programId) throw unprocessable(`no click "${request.clickId}" in program "${program.programId}"`);
     if (!clickIsFresh(program, click.createdAt))
       throw unprocessable(`click "${request.clickId}" is older than the program's cookieTtl (${program.attribution.cookieTtl})`);
-    const participant = await findParticipantById(deps.db, click.participantId);
     if (!participant) throw unprocessable(`the participant behind click "${request.clickId}" no longer exists`);
     return { attribution: { referrer: asReferrer(participant), clickId: click.clickId }, click };
   }
-  const participant = await findParticipantByCode(deps.db, request.code ?? '');
   if (!participant || participant.programId !== program.programId) throw unprocessable(`no referral code "${request.code}" in program "${program.programId}"`);
   return { attribution: { referrer: asReferrer(participant), clickId: null }, click: null };
 }
@@ -130,18 +136,12 @@ async function answerExisting(deps: ApiDeps, program: Program, referralId: strin
   return { created: false, summary: { ...summary, ...refereeRewardOf(view.rewards.find((reward) => reward.beneficiary === 'referee')) } };
 }
 
-/**
- * Starts the referral's workflow and, when the program offers the referee a coupon, waits a moment for
- * it (an Update sent with the start, in one call). Null when Temporal already has a referral for this referee.
- */
-async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<RefereeRewardPart | null> {
-  const options: WorkflowStartOptions<typeof referralWorkflow> & { workflowIdConflictPolicy: 'FAIL' } = {
+/** How a referral's workflow is started: its id, input, search attributes, and what the Web UI shows of it. */
+export function referralStartOptions(input: ReferralInput, taskQueue: string) {
+  return {
     workflowId: input.referralId,
-    taskQueue: deps.taskQueue,
-    args: [input],
-    // A referee is referred once per program, even after that referral has ended.
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    workflowIdConflictPolicy: 'FAIL',
+    taskQueue,
+    args: [input] as [ReferralInput],
     typedSearchAttributes: referralSearchAttributes({ status: 'pending_conversion', programId: input.terms.programId, referrer: input.referrer }),
     // What the Web UI's list and the workflow's page show without opening its input; no personal data.
     staticSummary: `Referral in ${input.terms.programId} by code ${input.referrer.code}`,
@@ -150,6 +150,19 @@ async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<Refer
       `**Referrer** ${input.referrer.participantId} (code ${input.referrer.code})`,
       `**Attribution** ${input.clickId ? `click ${input.clickId}` : 'code'}, ${input.terms.attribution.model.replace('_', ' ')}`,
     ].join('\n'),
+  };
+}
+
+/**
+ * Starts the referral's workflow and, when the program offers the referee a coupon, waits a moment for
+ * it (an Update sent with the start, in one call). Null when Temporal already has a referral for this referee.
+ */
+async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<RefereeRewardPart | null> {
+  const options: WorkflowStartOptions<typeof referralWorkflow> & { workflowIdConflictPolicy: 'FAIL' } = {
+    ...referralStartOptions(input, deps.taskQueue),
+    // A referee is referred once per program, even after that referral has ended.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
   };
   try {
     if (!input.terms.rewards.referee) {
@@ -176,18 +189,25 @@ async function startReferral(deps: ApiDeps, input: ReferralInput): Promise<Refer
 
 /** Attributes the referee to a referrer and starts their referral, or answers with the one they already have. */
 export async function attributeReferee(deps: ApiDeps, programId: string, request: AttributionRequest): Promise<AttributionResult> {
-  const program = await requireProgram(deps.db, programId);
-  const { attribution, click } = await referrerFor(deps, program, request);
   const referralId = referralIdFor(programId, request.referee.externalId);
-  // Temporal refuses a second referral for the referee while it remembers the first; the
-  // projection remembers it for good, so a referee is referred once per program.
-  if (await findReferralView(deps.db, referralId)) return answerExisting(deps, program, referralId, attribution);
-  // Recorded before the workflow starts: a crash in between loses no signal, and the retry records none twice.
-  await recordAttribution(deps.db, { programId, referralId, referrer: attribution.referrer, referee: request.referee, click });
-  const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
-  // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
+  // Independent reads, sent together: every sign-up waits for them before its referral starts.
+  const [program, lookedUp, referred] = await Promise.all([
+    requireProgram(deps.db, programId),
+    lookUpReferrer(deps, request),
+    // Temporal refuses a second referral for the referee while it remembers the first; the
+    // projection remembers it for good, so a referee is referred once per program.
+    findReferralView(deps.db, referralId),
+  ]);
+  const { attribution, click } = referrerFor(program, request, lookedUp);
+  if (referred) return answerExisting(deps, program, referralId, attribution);
   const { stripeCustomerId } = request.referee;
-  if (stripeCustomerId) await rememberRefereeCustomer(deps.db, { stripeCustomerId, programId, refereeExternalId: request.referee.externalId });
+  await Promise.all([
+    // Recorded before the workflow starts: a crash in between loses no signal, and the retry records none twice.
+    recordAttribution(deps.db, { programId, referralId, referrer: attribution.referrer, referee: request.referee, click }),
+    // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
+    stripeCustomerId && rememberRefereeCustomer(deps.db, { stripeCustomerId, programId, refereeExternalId: request.referee.externalId }),
+  ]);
+  const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
   const started = await startReferral(deps, input);
   if (!started) return answerExisting(deps, program, referralId, attribution);
   return {

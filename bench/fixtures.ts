@@ -1,6 +1,7 @@
 // What the benches send: a program that pays at once (no holding period, no clawback window), one
 // referrer, referees, their purchases, and the same referral's input as the API would start it with.
 import type { Client } from '@temporalio/client';
+import { referralStartOptions } from '../api/attribution.ts';
 import { type Program, type ProgramInput, termsOf } from '../domain/program.ts';
 import type { ConversionEvent } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
@@ -66,8 +67,9 @@ export function referralInput({ programId, program, referrer }: BenchProgram, re
   };
 }
 
+/** The referral's workflow started as the engine starts it (search attributes, what the Web UI shows), for the raw SDK baseline. */
 export function startOptions(input: ReferralInput) {
-  return { workflowId: input.referralId, taskQueue, args: [input] as [ReferralInput] };
+  return referralStartOptions(input, taskQueue);
 }
 
 export async function waitForAll(client: Client, workflowIds: string[], concurrency = 64): Promise<void> {
