@@ -5,9 +5,9 @@ import helmet from 'helmet';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { keyAuthorizer } from './auth.ts';
 import { codecAuthorizer, codecCors } from './codec-access.ts';
-import { dashboardAssets } from './dashboard/page.ts';
+import { dashboardAssetFiles } from './dashboard/page.ts';
 import type { ApiDeps } from './deps.ts';
-import { docsAssets } from './docs.ts';
+import { docsAssetFiles, pageAssets } from './docs.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { rateLimits } from './rate-limits.ts';
 import { reconciliationMetrics } from './reconciliation-metrics.ts';
@@ -123,8 +123,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}): express.Expr
   mountRoutes(app, codec.convert, codecAuthorizer(authorizer, { challenge: false }), limits);
   mountRoutes(app, [codec.signIn], codecAuthorizer(authorizer, { challenge: true }), limits);
   // The files /docs and /dashboard load; not part of the API, so not in /openapi.json.
-  app.use('/docs/assets', docsAssets());
-  app.use('/dashboard/assets', dashboardAssets());
+  app.use('/docs/assets', pageAssets(docsAssetFiles));
+  app.use('/dashboard/assets', pageAssets(dashboardAssetFiles));
 
   app.use((req, _res, next) => next(notFound(`no endpoint ${req.method} ${req.path}; see /docs`)));
   app.use(errorHandler(deps.log));

@@ -9,7 +9,7 @@ import express from 'express';
 const require = createRequire(import.meta.url);
 
 /** The files the page loads, by the name it asks for under /docs/assets/. */
-const assets = new Map([
+export const docsAssetFiles: ReadonlyMap<string, string> = new Map([
   ['swagger-ui.css', require.resolve('swagger-ui-dist/swagger-ui.css')],
   ['swagger-ui-bundle.js', require.resolve('swagger-ui-dist/swagger-ui-bundle.js')],
   ['init.js', fileURLToPath(new URL('./docs-init.js', import.meta.url))],
@@ -45,11 +45,14 @@ export const docsPage = `<!doctype html>
 </html>
 `;
 
-/** Serves the page's assets; mounted at /docs/assets. Only these files: the rest of the package stays unpublished. */
-export function docsAssets(): express.Router {
+/**
+ * Serves a self-served page's assets (/docs, /dashboard): only the files named, by the name the page
+ * asks for; the rest of each package stays unpublished.
+ */
+export function pageAssets(files: ReadonlyMap<string, string>): express.Router {
   const router = express.Router();
   router.get('/:file', (req, res, next) => {
-    const file = assets.get(req.params.file);
+    const file = files.get(req.params.file);
     if (file) res.sendFile(file);
     else next();
   });

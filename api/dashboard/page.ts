@@ -6,12 +6,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
 
 const require = createRequire(import.meta.url);
 
 /** The files the page loads, by the name it asks for under /dashboard/assets/. */
-const assets = new Map([
+export const dashboardAssetFiles: ReadonlyMap<string, string> = new Map([
   ['app.js', fileURLToPath(new URL('./app.js', import.meta.url))],
   ['style.css', fileURLToPath(new URL('./style.css', import.meta.url))],
   // chart.js exports no path to its UMD build, which sits next to its CommonJS entry.
@@ -81,14 +80,3 @@ export const dashboardPage = `<!doctype html>
 </body>
 </html>
 `;
-
-/** Serves the page's assets; mounted at /dashboard/assets. Only these files. */
-export function dashboardAssets(): express.Router {
-  const router = express.Router();
-  router.get('/:file', (req, res, next) => {
-    const file = assets.get(req.params.file);
-    if (file) res.sendFile(file);
-    else next();
-  });
-  return router;
-}
