@@ -15,7 +15,7 @@ import { checkInput, decide } from './assess-fraud.ts';
 export async function secondLook(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
   const { state, record, terms, input } = run;
   const first = record.view.fraud;
-  // Nothing new can be known after no holding period; referrals from before the second look carry on without it.
+  // Nothing new can be known after no holding period. A referral whose hold ended before the second look replays as it ran.
   if (first === null || durationMs(terms.holdingPeriod) === 0 || !patched('fraud-second-look')) return null;
   const summary = `second fraud check of referral ${input.referralId}, at the end of its holding period`;
   // A local activity: a marker in the history rather than an activity's three events and a workflow task.
