@@ -5,7 +5,7 @@ import { ledger, localLedger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
-import { holdInput } from './hold.ts';
+import { holdInput, releaseHeld } from './hold.ts';
 
 /** What the check needs: the parties, the program's fraud terms, and the qualifying conversion with who paid from where. */
 export function checkInput({ input, state, record, terms }: ReferralRun): FraudCheckInput {
@@ -43,21 +43,14 @@ async function check(run: ReferralRun, reward: ReferrerReward): Promise<FraudAss
   return checked.fraud;
 }
 
-/** A refund or a cancellation came during the check of a compact referral: the hold it made is let go. */
-async function release(run: ReferralRun, reward: ReferrerReward): Promise<void> {
-  if (reward.reservation?.outcome !== 'reserved') return;
-  await untilDone(run, 'releasing the held reward', () =>
-    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
-  );
-}
-
 export async function assessFraud(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
   const fraud = await check(run, reward);
   run.record.setFraud(fraud);
   run.projection.touch();
   const ending = await decide(run, fraud);
   if (ending === null) return null;
-  await release(run, reward);
+  // Only a compact referral approved at once holds its reward already (a refund or a cancellation came during the check).
+  if (reward.reservation?.outcome === 'reserved') await releaseHeld(run, reward);
   return run.refuseReward(reward.view, ending.status, ending.detail);
 }
 

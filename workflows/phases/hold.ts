@@ -54,10 +54,15 @@ export async function hold(run: ReferralRun, reward: ReferrerReward): Promise<En
 
   if (holdingMs > 0) await run.waitUntil(() => state.undone || state.cancellation !== null, holdingMs);
   if (!state.undone && state.cancellation === null) return null;
-  await untilDone(run, 'releasing the held reward', () =>
-    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
-  );
+  await releaseHeld(run, reward);
   return state.undone
     ? run.refuseReward(reward.view, 'voided', 'the qualifying conversion was refunded')
     : run.refuseReward(reward.view, 'cancelled', state.cancellation ?? undefined);
+}
+
+/** Voids the reward held in the ledger: the referral ends without paying it. */
+export async function releaseHeld(run: ReferralRun, reward: ReferrerReward): Promise<void> {
+  await untilDone(run, 'releasing the held reward', () =>
+    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
+  );
 }

@@ -6,11 +6,12 @@
 import { patched } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.ts';
 import { secondLookDecision } from '../../domain/fraud/assessment.ts';
-import { ledger, localLedger } from '../activity-stubs.ts';
+import { localLedger } from '../activity-stubs.ts';
 import { untilDone } from '../ops-recovery.ts';
 import type { Ending, ReferralRun } from '../referral-run.ts';
 import type { ReferrerReward } from '../referrer-reward.ts';
 import { checkInput, decide } from './assess-fraud.ts';
+import { releaseHeld } from './hold.ts';
 
 export async function secondLook(run: ReferralRun, reward: ReferrerReward): Promise<Ending | null> {
   const { state, record, terms, input } = run;
@@ -28,8 +29,6 @@ export async function secondLook(run: ReferralRun, reward: ReferrerReward): Prom
   state.reviewClosed = false;
   const ending = await decide(run, { ...second, decision }, 'second_look');
   if (ending === null) return null;
-  await untilDone(run, 'releasing the held reward', () =>
-    ledger.voidReward.executeWithOptions({ summary: `release held reward ${reward.rewardId}` }, [reward.rewardId]),
-  );
+  await releaseHeld(run, reward);
   return run.refuseReward(reward.view, ending.status, ending.detail);
 }
