@@ -1,5 +1,5 @@
-// `npm run bench:scale`: SCALE_REFERRALS (default 100000) referrals waiting at once, half for their
-// conversion and half for their holding period to end; then a worker restart that must pay every one
+// `npm run bench:scale`: SCALE_REFERRALS (default 100000) referrals waiting at once, SCALE_HOLDING of
+// them (default half) for their holding period to end and the rest for their conversion; then a worker restart that must pay every one
 // whose holding ended while it was down and resume the rest. On a production Temporal server
 // (SCALE_SHARDS history shards, default 4) or, with SCALE_SERVER=dev, the dev server. Takes hours at
 // 100k on two cores; prints one table.
@@ -12,6 +12,7 @@ import { startStack } from './stack.ts';
 import { measureWaiting } from './waiting-referrals.ts';
 
 const REFERRALS = Number(process.env.SCALE_REFERRALS ?? 100_000);
+const HOLDING = Number(process.env.SCALE_HOLDING ?? Math.ceil(REFERRALS / 2));
 const SERVER = process.env.SCALE_SERVER ?? 'production';
 const SHARDS = Number(process.env.SCALE_SHARDS ?? 4);
 const WORKERS = Number(process.env.SCALE_WORKERS ?? 1);
@@ -28,8 +29,8 @@ const stack = await startStack({
 try {
   log(`making ${REFERRALS} referrals on ${production ? `a production server, ${SHARDS} shards` : 'the dev server'}`);
   const figures = await measureWaiting(stack, apiClient(stack.apiUrl), 'scale', {
-    pending: Math.floor(REFERRALS / 2),
-    holding: Math.ceil(REFERRALS / 2),
+    pending: REFERRALS - HOLDING,
+    holding: HOLDING,
     concurrency: 32,
     temporalMiB: async () => (production ? production.temporalMiB() : stack.temporalDbFile ? (await stat(stack.temporalDbFile)).size / 2 ** 20 : Number.NaN),
     log,

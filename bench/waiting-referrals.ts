@@ -119,6 +119,9 @@ export async function measureWaiting(stack: BenchStack, api: Api, tag: string, o
     const postgresMiB = Number(rows[0]?.bytes) / 2 ** 20;
     const temporalMiB = await options.temporalMiB();
     const workerCount = stack.workers.length;
+    log(
+      `made in ${makeSeconds.toFixed(0)} s; worker RSS ${workerRssMiB.toFixed(0)} MiB, Postgres ${postgresMiB.toFixed(0)} MiB, Temporal ${temporalMiB.toFixed(0)} MiB`,
+    );
 
     await stack.stopWorkers();
     const paidBeforeRestart = (await statusCounts(db, holdingProgram.programId)).get('rewarded') ?? 0;
@@ -130,9 +133,11 @@ export async function measureWaiting(stack: BenchStack, api: Api, tag: string, o
     const workerStartSeconds = (performance.now() - restarted) / 1000;
     await until(async () => ((await statusCounts(db, holdingProgram.programId)).get('rewarded') ?? 0) === holding, log, 'every held reward paid');
     const payAllSeconds = (performance.now() - restarted) / 1000;
+    log(`restarted worker ready in ${workerStartSeconds.toFixed(1)} s; ${holding - paidBeforeRestart} due paid in ${payAllSeconds.toFixed(0)} s`);
 
     const resumed = await closedLoop(pending, concurrency, async (i) => {
       await stack.client.workflow.getHandle(referralIdFor(waitingProgram.programId, referee(i))).query(referralQuery);
+      if (i > 0 && i % 10_000 === 0) log(`resumed ${i} of ${pending} pending referrals`);
     });
     const workerRssAfterMiB = (await Promise.all(stack.workers.map((worker) => worker.rssMiB()))).reduce((a, b) => a + b, 0);
     return {
