@@ -84,6 +84,8 @@ export interface BenchStack {
   temporalDbFile: string | null;
   workers: Service[];
   api: Service;
+  /** The worker of the raw SDK baselines' workflows. */
+  baseline: Service;
   /** Stops the referral workers; startWorkers starts new ones. */
   stopWorkers(): Promise<void>;
   startWorkers(count: number): Promise<void>;
@@ -147,6 +149,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     temporalDbFile: dev ? path.join(options.dir, 'temporal.sqlite') : null,
     workers,
     api,
+    baseline,
     stopWorkers,
     startWorkers,
     async close() {

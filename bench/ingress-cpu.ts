@@ -1,0 +1,125 @@
+// `npm run bench:cpu`: where the CPU of a referral's ingress goes, per process, for the engine and for
+// the raw SDK baseline: `POST /referrals` against `signalWithStart`, `POST /conversions` against
+// `signal`, as `npm run bench` compares them. On two busy cores throughput follows CPU, so this shows
+// what the ratios there are made of. CPU is read from /proc (user + system time), which a busy
+// machine does not inflate the way it does wall-clock figures. CPU_BENCH_CALLS (default 300) calls a
+// side, in two alternating rounds.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { conversionSignal } from '../workflows/definitions.ts';
+import { apiClient, purchase, refer, referralInput, setUpProgram, startOptions } from './fixtures.ts';
+import { closedLoop } from './load.ts';
+import { startStack } from './stack.ts';
+
+const CALLS = Number(process.env.CPU_BENCH_CALLS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+
+/** User plus system CPU of a process so far, in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** pgrep's answer: the processes whose command line matches (-f) or whose parent is (-P). */
+function pgrep(...args: string[]): number[] {
+  try {
+    return execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'referral-cpu-'));
+await chmod(dir, 0o755);
+const stack = await startStack({ dir, workers: 1 });
+/** Each part of the stack, by the processes it runs as; Postgres' are its server and its connections. */
+const parts: Record<string, () => number[]> = {
+  API: () => [stack.api.pid],
+  'referral worker': () => stack.workers.map((worker) => worker.pid),
+  'baseline worker': () => [stack.baseline.pid],
+  'load (this process)': () => [process.pid],
+  'Temporal dev server': () => pgrep('-f', path.join(dir, 'temporal.sqlite')),
+  Postgres: () => {
+    const server = pgrep('-f', path.join(dir, 'postgres'));
+    return [...server, ...server.flatMap((pid) => pgrep('-P', String(pid)))];
+  },
+};
+type Sample = Map<string, Map<number, number>>;
+const sample = (): Sample => new Map(Object.entries(parts).map(([part, pids]) => [part, new Map(pids().map((pid) => [pid, cpuMs(pid)]))]));
+/** CPU each part spent between two samples; a process that ended in between counts for nothing, one that began counts whole. */
+const spent = (before: Sample, after: Sample) =>
+  new Map([...after].map(([part, now]) => [part, [...now].reduce((sum, [pid, ms]) => sum + Math.max(0, ms - (before.get(part)?.get(pid) ?? 0)), 0)]));
+
+const totals = new Map<string, Map<string, number>>();
+async function measure(side: string, op: (i: number) => Promise<unknown>): Promise<void> {
+  const before = sample();
+  await closedLoop(CALLS / 2, CONCURRENCY, op);
+  // The workflow tasks a call set off finish after its answer; they are part of its cost.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const sums = totals.get(side) ?? new Map<string, number>();
+  for (const [part, ms] of spent(before, sample())) sums.set(part, (sums.get(part) ?? 0) + ms);
+  totals.set(side, sums);
+}
+
+try {
+  const api = apiClient(stack.apiUrl);
+  const program = await setUpProgram(api, 'bench', 'P0D', stack.stripe.createCustomer());
+  const referees: string[] = [];
+  for (const round of [1, 2]) {
+    await measure('POST /referrals', (i) => {
+      referees.push(`cpu-${round}-engine-${i}`);
+      return refer(api, program, `cpu-${round}-engine-${i}`);
+    });
+    await measure('signalWithStart', (i) =>
+      stack.client.workflow.signalWithStart('referralWorkflow', {
+        ...startOptions(referralInput(program, `cpu-${round}-raw-${i}`)),
+        signal: 'bench-nothing',
+        signalArgs: [],
+      }),
+    );
+  }
+  for (const round of [1, 2]) {
+    const referee = (i: number) => referees[i % referees.length] ?? '';
+    await measure('POST /conversions', (i) =>
+      api('POST', `/v1/programs/${program.programId}/conversions`, purchase(referee(i), `cpu-${round}-e-${i}`, 'browse')),
+    );
+    await measure('signal', (i) =>
+      stack.client.workflow
+        .getHandle(referralInput(program, referee(i)).referralId)
+        .signal(conversionSignal, purchase(referee(i), `cpu-${round}-r-${i}`, 'browse')),
+    );
+  }
+  const sides = [...totals.keys()];
+  const header = `| part | ${sides.join(' | ')} |`;
+  const perCall = (side: string, part: string) => (totals.get(side)?.get(part) ?? 0) / CALLS;
+  const rows = Object.keys(parts).map((part) => `| ${part} | ${sides.map((side) => `${perCall(side, part).toFixed(1)} ms`).join(' | ')} |`);
+  const total = `| **all** | ${sides
+    .map(
+      (side) =>
+        `${Object.keys(parts)
+          .reduce((sum, part) => sum + perCall(side, part), 0)
+          .toFixed(1)} ms`,
+    )
+    .join(' | ')} |`;
+  process.stdout.write(
+    [
+      `npm run bench:cpu: CPU (user + system) a call, per process, ${CALLS} calls a side at ${CONCURRENCY} callers, Node ${process.version}, dev server`,
+      '',
+      header,
+      `|---|${sides.map(() => '---').join('|')}|`,
+      ...rows,
+      total,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await stack.close();
+  await rm(dir, { recursive: true, force: true });
+}
