@@ -2,13 +2,15 @@
 // the real server on Postgres) with 1 and PRODUCTION_SHARDS (default 4) history shards, and 1 to
 // PRODUCTION_WORKERS (default 3) worker processes. Each row measures both sides in the same run:
 // POST /conversions against raw signals, and conversion -> rewarded against the raw no-op workflow of
-// a referral's shape. Shows whether adding workers helps, and where Temporal or Postgres stops it.
+// a referral's shape, in throughput and in p99 latency at half the engine's throughput. Shows
+// whether adding workers helps, and where Temporal or Postgres stops it.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { apiClient, setUpProgram } from './fixtures.ts';
 import { compareAttribution, compareConversions } from './ingress.ts';
-import { measureSide } from './lifecycle.ts';
+import { compareLifecycle } from './lifecycle.ts';
+import { percentile } from './load.ts';
 import { startProductionServer } from './production-server.ts';
 import { startStack } from './stack.ts';
 
@@ -24,8 +26,8 @@ await chmod(dir, 0o755);
 const lines = [
   `npm run bench:production: Node ${process.version}, Temporal server on Postgres, ${CONCURRENCY} callers; each ratio is engine / raw SDK in the same run`,
   '',
-  '| shards | worker processes | POST /conversions | raw signal | ratio | conversion -> rewarded | no-op shape | ratio |',
-  '|---|---|---|---|---|---|---|---|',
+  '| shards | worker processes | POST /conversions | raw signal | ratio | conversion -> rewarded | no-op shape | ratio | half load | p99 to rewarded | no-op shape p99 |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 try {
   for (const shards of SHARDS) {
@@ -45,8 +47,8 @@ try {
           const program = await setUpProgram(api, 'bench', 'P0D', stack.stripe.createCustomer());
           const { referees } = await compareAttribution(stack, api, program, 64, CONCURRENCY, `${tag}-in`);
           const conversions = await compareConversions(stack, api, program, referees, INGRESS, CONCURRENCY);
-          const baseline = await measureSide(stack, api, program, 'baseline', LIFECYCLE, CONCURRENCY, `${tag}-lc`);
-          const engine = await measureSide(stack, api, program, 'engine', LIFECYCLE, CONCURRENCY, `${tag}-lc`);
+          const { engine, baseline, halfLoad } = await compareLifecycle(stack, api, program, LIFECYCLE, CONCURRENCY, `${tag}-lc`);
+          const p99 = (side: typeof engine) => `${percentile(side.atHalfLoad.latencies, 0.99).toFixed(0)} ms`;
           const row = [
             shards,
             workers,
@@ -56,6 +58,9 @@ try {
             `${engine.throughput.toFixed(1)}/s`,
             `${baseline.throughput.toFixed(1)}/s`,
             `${(engine.throughput / baseline.throughput).toFixed(2)}x`,
+            `${halfLoad.toFixed(1)}/s`,
+            p99(engine),
+            p99(baseline),
           ];
           lines.push(`| ${row.join(' | ')} |`);
           log(lines.at(-1) ?? '');
