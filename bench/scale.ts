@@ -1,8 +1,8 @@
 // `npm run bench:scale`: SCALE_REFERRALS (default 100000) referrals waiting at once, SCALE_HOLDING of
-// them (default half) for their holding period to end and the rest for their conversion; then a worker restart that must pay every one
-// whose holding ended while it was down and resume the rest. On a production Temporal server
-// (SCALE_SHARDS history shards, default 4) or, with SCALE_SERVER=dev, the dev server. Takes hours at
-// 100k on two cores; prints one table.
+// them (default half) for their holding period to end and the rest for their conversion; then a
+// worker restart that must pay every one whose holding ended while it was down and resume the rest.
+// On a production Temporal server (SCALE_SHARDS history shards, default 4) or, with SCALE_SERVER=dev,
+// the dev server. Takes hours at 100k on two cores; prints one table.
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
