@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { conversionSignal } from '../workflows/definitions.ts';
-import { apiClient, purchase, refer, referralInput, setUpProgram, startOptions } from './fixtures.ts';
+import { apiClient, setUpProgram } from './fixtures.ts';
+import { attribute, convert } from './ingress.ts';
 import { closedLoop } from './load.ts';
 import { startStack } from './stack.ts';
 
@@ -77,26 +77,14 @@ try {
   for (const round of [1, 2]) {
     await measure('POST /referrals', (i) => {
       referees.push(`cpu-${round}-engine-${i}`);
-      return refer(api, program, `cpu-${round}-engine-${i}`);
+      return attribute(stack, api, program, 'engine', `cpu-${round}-engine-${i}`);
     });
-    await measure('signalWithStart', (i) =>
-      stack.client.workflow.signalWithStart('referralWorkflow', {
-        ...startOptions(referralInput(program, `cpu-${round}-raw-${i}`)),
-        signal: 'bench-nothing',
-        signalArgs: [],
-      }),
-    );
+    await measure('signalWithStart', (i) => attribute(stack, api, program, 'baseline', `cpu-${round}-raw-${i}`));
   }
   for (const round of [1, 2]) {
     const referee = (i: number) => referees[i % referees.length] ?? '';
-    await measure('POST /conversions', (i) =>
-      api('POST', `/v1/programs/${program.programId}/conversions`, purchase(referee(i), `cpu-${round}-e-${i}`, 'browse')),
-    );
-    await measure('signal', (i) =>
-      stack.client.workflow
-        .getHandle(referralInput(program, referee(i)).referralId)
-        .signal(conversionSignal, purchase(referee(i), `cpu-${round}-r-${i}`, 'browse')),
-    );
+    await measure('POST /conversions', (i) => convert(stack, api, program, 'engine', referee(i), `cpu-${round}-e-${i}`));
+    await measure('signal', (i) => convert(stack, api, program, 'baseline', referee(i), `cpu-${round}-r-${i}`));
   }
   const sides = [...totals.keys()];
   const header = `| part | ${sides.join(' | ')} |`;

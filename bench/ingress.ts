@@ -12,11 +12,7 @@ export interface Compared {
 }
 
 /** Alternates the two sides in rounds, so that a machine busy for a while slows both alike. */
-async function alternate(
-  rounds: number,
-  perRound: number,
-  run: (side: 'engine' | 'baseline', from: number, count: number) => Promise<LoadResult>,
-): Promise<Compared> {
+async function alternate(rounds: number, perRound: number, run: (side: Side, from: number, count: number) => Promise<LoadResult>): Promise<Compared> {
   const merge = (results: LoadResult[]): LoadResult => {
     const count = results.reduce((sum, r) => sum + r.count, 0);
     const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
@@ -31,21 +27,33 @@ async function alternate(
   return { engine: merge(engine), baseline: merge(baseline) };
 }
 
+export type Side = 'engine' | 'baseline';
+
+/** One attribution: POST /referrals, or the raw signalWithStart of the same workflow with the same input. */
+export function attribute(stack: BenchStack, api: Api, program: BenchProgram, side: Side, referee: string): Promise<unknown> {
+  if (side === 'engine') return refer(api, program, referee);
+  // A signal the referral has no handler for: signalWithStart needs one, and this one costs the workflow nothing.
+  return stack.client.workflow.signalWithStart('referralWorkflow', {
+    ...startOptions(referralInput(program, referee)),
+    signal: 'bench-nothing',
+    signalArgs: [],
+  });
+}
+
+/** One conversion of a type that does not qualify, so the referral stays open: POST /conversions, or the raw signal. */
+export function convert(stack: BenchStack, api: Api, program: BenchProgram, side: Side, referee: string, eventId: string): Promise<unknown> {
+  const event = purchase(referee, eventId, 'browse');
+  if (side === 'engine') return api('POST', `/v1/programs/${program.programId}/conversions`, event);
+  return stack.client.workflow.getHandle(referralInput(program, referee).referralId).signal(conversionSignal, event);
+}
+
 /** POST /referrals against signalWithStart of the same workflow with the same input. Returns the referees made. */
 export async function compareAttribution(stack: BenchStack, api: Api, program: BenchProgram, count: number, concurrency: number, tag: string) {
   const referees: string[] = [];
   const compared = await alternate(4, Math.ceil(count / 4), (side, from, n) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = `${tag}-${side}-${from + i}`;
-      if (side === 'engine') await refer(api, program, referee);
-      else {
-        // A signal the referral has no handler for: signalWithStart needs one, and this one costs the workflow nothing.
-        await stack.client.workflow.signalWithStart('referralWorkflow', {
-          ...startOptions(referralInput(program, referee)),
-          signal: 'bench-nothing',
-          signalArgs: [],
-        });
-      }
+      await attribute(stack, api, program, side, referee);
       referees.push(referee);
     }),
   );
@@ -64,9 +72,7 @@ export async function compareConversions(
   return alternate(4, Math.ceil(count / 4), (side, from, n) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = referees[(from + i) % referees.length] ?? '';
-      const event = purchase(referee, `${side}-${from + i}`, 'browse');
-      if (side === 'engine') await api('POST', `/v1/programs/${program.programId}/conversions`, event);
-      else await stack.client.workflow.getHandle(referralInput(program, referee).referralId).signal(conversionSignal, event);
+      await convert(stack, api, program, side, referee, `${side}-${from + i}`);
     }),
   );
 }
