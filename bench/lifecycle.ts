@@ -15,22 +15,37 @@ export interface Side {
   historyEvents: number;
 }
 
+/**
+ * Starts a referral (or a baseline workflow) for each name, then waits until each has run its first
+ * workflow task and has nothing pending: waiting for its conversion. Without that wait the first
+ * conversions queue behind the burst of new referrals' first tasks, and the figures measure the
+ * burst as much as the conversions.
+ */
 async function ready(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline', names: string[]): Promise<void> {
   await closedLoop(names.length, 16, async (i) => {
     const name = names[i] ?? '';
     if (side === 'engine') await refer(api, program, name);
     else await stack.client.workflow.start(noopReferral, { workflowId: name, taskQueue: baselineTaskQueue });
   });
+  await closedLoop(names.length, 4, async (i) => {
+    const handle = stack.client.workflow.getHandle(workflowId(program, side, names[i] ?? ''));
+    for (;;) {
+      const { historyLength, raw } = await handle.describe();
+      if (historyLength > 2 && !raw.pendingWorkflowTask && !raw.pendingActivities?.length) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+}
+
+function workflowId(program: BenchProgram, side: 'engine' | 'baseline', name: string): string {
+  return side === 'engine' ? referralIdFor(program.programId, name) : name;
 }
 
 function converter(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline') {
   return async (name: string) => {
-    if (side === 'engine') {
-      await api('POST', `/v1/programs/${program.programId}/conversions`, purchase(name, `order-${name}`));
-      return referralIdFor(program.programId, name);
-    }
-    await stack.client.workflow.getHandle(name).signal(convert, purchase(name, `order-${name}`));
-    return name;
+    if (side === 'engine') await api('POST', `/v1/programs/${program.programId}/conversions`, purchase(name, `order-${name}`));
+    else await stack.client.workflow.getHandle(name).signal(convert, purchase(name, `order-${name}`));
+    return workflowId(program, side, name);
   };
 }
 
