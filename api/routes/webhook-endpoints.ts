@@ -1,6 +1,5 @@
 // Outgoing webhooks: a program's endpoints, their deliveries with every attempt, and sending a failed
 // delivery again.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { findDelivery, listDeliveries, markFailed, reopenDelivery } from '../../db/webhook-deliveries.ts';
 import { deleteEndpoint, findEndpoint, saveEndpoint } from '../../db/webhook-endpoints.ts';
@@ -117,17 +116,17 @@ export function webhookEndpointRoutes(deps: ApiDeps) {
             workflowId: deliveryId,
             taskQueue: webhookTaskQueue(deps.taskQueue),
             args: [input],
-            // The earlier run gave up; this one starts over under the same id.
+            // The earlier run gave up; this one starts over under the same id. A failed delivery's run
+            // may still be open for a moment after its last step (marking the delivery failed): it has
+            // nothing left to send, so it is ended rather than taken for one still sending.
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-            workflowIdConflictPolicy: 'FAIL',
+            workflowIdConflictPolicy: 'TERMINATE_EXISTING',
             staticSummary: `Webhook delivery ${deliveryId}, sent again by hand`,
           });
         } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-            // Nothing is sending it: it stays failed, for the next retry.
-            await markFailed(db, deliveryId);
-            throw error;
-          }
+          // Nothing is sending it: it stays failed, for the next retry.
+          await markFailed(db, deliveryId);
+          throw error;
         }
         return { status: 202, body: { ...delivery, status: 'pending' } };
       },
