@@ -133,12 +133,17 @@ export class Stack {
     return { status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
   }
 
-  /** Repeats a read until its answer passes the check; for what the API shows eventually (the referral list). */
+  /**
+   * Repeats a read until its answer passes the check; for what the API shows eventually (the referral
+   * list). Fails, with the last answer, when none passes in time.
+   */
   async eventually(read: () => Promise<ApiResponse>, check: (response: ApiResponse) => boolean, timeoutMs = 10_000): Promise<ApiResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const response = await read();
-      if (check(response) || Date.now() > deadline) return response;
+      if (check(response)) return response;
+      if (Date.now() > deadline)
+        throw new Error(`no answer passed the check within ${timeoutMs} ms; the last was ${response.status}: ${JSON.stringify(response.body)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
