@@ -21,7 +21,7 @@ import { type Program, termsOf } from '../domain/program.ts';
 import { type ReferralSummary, type RewardView, refereeSchema, referralSummarySchema, rewardStatusSchema } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { textSchema } from '../domain/text.ts';
-import { type ReferralInput, type Referrer, reattributeUpdate, refereeRewardUpdate } from '../workflows/definitions.ts';
+import { REFERRAL_CHANGES, type ReferralInput, type Referrer, reattributeUpdate, refereeRewardUpdate } from '../workflows/definitions.ts';
 import type { referralWorkflow } from '../workflows/referral.ts';
 import { referralSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ApiDeps } from './deps.ts';
@@ -207,7 +207,7 @@ export async function attributeReferee(deps: ApiDeps, programId: string, request
     // Remembered first, so the referee's first Stripe payment finds the referral even if it beats the workflow's start.
     stripeCustomerId && rememberRefereeCustomer(deps.db, { stripeCustomerId, programId, refereeExternalId: request.referee.externalId }),
   ]);
-  const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution };
+  const input: ReferralInput = { referralId, terms: termsOf(program), referee: request.referee, ...attribution, changes: REFERRAL_CHANGES };
   const started = await startReferral(deps, input);
   if (!started) return answerExisting(deps, program, referralId, attribution);
   return {

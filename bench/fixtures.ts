@@ -6,7 +6,7 @@ import { type Program, type ProgramInput, termsOf } from '../domain/program.ts';
 import type { ConversionEvent } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { programInput } from '../test/support/program-fixtures.ts';
-import type { ReferralInput, Referrer } from '../workflows/definitions.ts';
+import { REFERRAL_CHANGES, type ReferralInput, type Referrer } from '../workflows/definitions.ts';
 import { adminKey, taskQueue } from './stack.ts';
 
 export type Api = (method: string, route: string, body?: unknown) => Promise<Record<string, unknown>>;
@@ -64,6 +64,7 @@ export function referralInput({ programId, program, referrer }: BenchProgram, re
     referrer,
     referee: { externalId: referee, email: `${referee}@example.org` },
     clickId: null,
+    changes: REFERRAL_CHANGES,
   };
 }
 

@@ -9,6 +9,7 @@ import { programInputSchema, termsOf } from '../domain/program.ts';
 import { encryptionCodec } from '../runtime/payload-codec.ts';
 import { generatePayloadKey, parsePayloadKeys } from '../runtime/payload-keys.ts';
 import { programInput } from '../test/support/program-fixtures.ts';
+import { REFERRAL_CHANGES } from '../workflows/definitions.ts';
 
 const BATCHES = Number(process.env.BENCH_ROUNDS ?? 40);
 const PER_BATCH = 500;
@@ -30,6 +31,7 @@ const referralInput = {
   referrer: { participantId: `pt_${randomUUID()}`, externalId: 'u_referrer', code: 'JANE2026' },
   referee: { externalId: 'u_sam', email: 'sam.quinn@example.org', name: 'Sam Quinn', ip: '203.0.113.77', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' },
   clickId: null,
+  changes: REFERRAL_CHANGES,
 };
 const conversion = { eventId: 'order_1001', refereeExternalId: 'u_sam', type: 'purchase', amount: 4900, currency: 'usd', occurredAt: new Date().toISOString() };
 

@@ -11,12 +11,26 @@ export interface Referrer {
   code: string;
 }
 
+/**
+ * The changes to how a referral runs that every referral started today runs with. The API writes them
+ * into the referral's input, so the referral knows them from its start event instead of from a patch
+ * marker in its history: each marker costs two events (the marker and core's TemporalChangeVersion
+ * upsert) on every referral. A referral started before this list asks `patched()`, as it always did;
+ * a change made to running referrals asks it too, until new referrals carry it here. Deploy workers
+ * before the API that names a new change: a worker that meets a change it does not know fails the
+ * workflow task, and the referral waits for a worker that does.
+ */
+export const REFERRAL_CHANGES = ['compact-history', 'fraud-second-look'] as const;
+export type ReferralChange = (typeof REFERRAL_CHANGES)[number];
+
 export interface ReferralInput {
   referralId: string;
   terms: ProgramTerms;
   referrer: Referrer;
   referee: Referee;
   clickId: string | null;
+  /** REFERRAL_CHANGES when the referral started; absent on referrals from before them. */
+  changes?: readonly string[];
 }
 
 export interface ReviewDecision {

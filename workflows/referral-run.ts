@@ -1,14 +1,14 @@
 // One run of the referral workflow: its input, its public record, what steers it, the mirrors that
 // keep Postgres and the CRM in step, and its events on their way out. Phases change the referral only
 // through this.
-import { allHandlersFinished, condition, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CrmSyncInput } from '../activities/crm.ts';
 import type { ReferralSyncInput } from '../activities/index.ts';
 import type { ProgramTerms } from '../domain/program.ts';
 import type { ReferralStatus, ReferralView, RewardView } from '../domain/referral.ts';
 import type { WebhookEventType } from '../domain/webhooks.ts';
 import { crms, databaseWrites } from './activity-stubs.ts';
-import type { ReferralInput } from './definitions.ts';
+import { REFERRAL_CHANGES, type ReferralChange, type ReferralInput } from './definitions.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { Mirror } from './mirror.ts';
 import { ReferralRecord } from './referral-record.ts';
@@ -60,8 +60,11 @@ export class ReferralRun {
     this.terms = input.terms;
     this.record = new ReferralRecord(input);
     this.state = new ReferralState(input.referrer);
+    const unknown = (input.changes ?? []).filter((change) => !(REFERRAL_CHANGES as readonly string[]).includes(change));
+    // An Error, not a Temporal failure: it fails the workflow task, retried until a worker that knows the change takes it.
+    if (unknown.length > 0) throw new Error(`this worker does not know the referral's changes ${unknown.join(', ')}; a newer worker runs it`);
     // Asked first: a compact referral needs no events-out marker of its own, as it has events out.
-    this.compact = patched('compact-history');
+    this.compact = this.runsWith('compact-history');
     this.eventsOut = this.compact || patched('events-out');
     this.outbox = new EventOutbox((events) =>
       databaseWrites.publishEvents.executeWithOptions({ summary: `publish ${events.map((event) => event.type).join(', ')}` }, [{ events }]),
@@ -89,6 +92,15 @@ export class ReferralRun {
       this.projection = new Mirror('projection', () => databaseWrites.recordReferral({ view: this.record.view, revision: this.record.revision }));
       this.crm = new Mirror('crm', () => crms.syncCrm(crmView()));
     }
+  }
+
+  /** Whether the referral runs with a change: named in its input when it started, or else marked by `patched()` in its history. */
+  runsWith(change: ReferralChange): boolean {
+    if (!this.input.changes?.includes(change)) return patched(change);
+    // A worker from before the input named changes may have run this step, and left a marker that replay
+    // must match: while replaying, patched() matches one that is there and adds none that is not.
+    if (workflowInfo().unsafe.isReplaying) patched(change);
+    return true;
   }
 
   get status(): ReferralStatus {

@@ -2,7 +2,8 @@
 // It writes today's code's histories to test/replay/histories/*.json. Histories of earlier releases
 // live in subfolders (before-events/: before webhook events and the viral loop; before-compact/:
 // before the projection and events were written together and the ledger steps ran locally;
-// before-second-look/: before the fraud check looked again at the end of the holding period) and are never
+// before-second-look/: before the fraud check looked again at the end of the holding period;
+// before-changes-in-input/: before the input named the changes a referral runs with) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
 // Some scenarios are recorded a second time with payloads encrypted, as production runs them, into
@@ -18,6 +19,7 @@ import type { ReferralView } from '../../domain/referral.ts';
 import {
   cancelUpdate,
   conversionSignal,
+  REFERRAL_CHANGES,
   type ReferralInput,
   refereeRewardUpdate,
   referralQuery,
@@ -58,6 +60,7 @@ function input(overrides: Partial<ProgramInput> = {}): ReferralInput {
     referrer: { participantId: 'pt_referrer', externalId: 'u_referrer', code: 'JANE2026' },
     referee: { externalId: 'u_referee', email: 'sam@example.com' },
     clickId: null,
+    changes: REFERRAL_CHANGES,
   };
 }
 

@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
 import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
 import { ENCRYPTED_ENCODING } from '../../runtime/payload-codec.ts';
+import { REFERRAL_CHANGES } from '../../workflows/definitions.ts';
 import { testDataConverter } from '../support/payload-encryption.ts';
 import { workflowsPath } from '../support/temporal.ts';
 
@@ -20,12 +21,35 @@ const names = readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .sort();
 const results = new Map<string, ReplayResult>();
 const inputEncodings = new Map<string, string>();
+/**
+ * Recorded histories whose input is made to name changes, as the API names them: one run by a worker
+ * from before the input named changes (so its patch markers are there), and one naming a change
+ * today's code does not know.
+ */
+const named = {
+  runByOlderWorker: { from: 'before-changes-in-input/rewarded', changes: [...REFERRAL_CHANGES] },
+  unknownChange: { from: 'rewarded', changes: [...REFERRAL_CHANGES, 'a-change-from-a-newer-release'] },
+};
+
+// fromObject of the proto package itself: the SDK's historyFromJSON trips over npm's duplicate copies of protobufjs.
+const { History } = proto.temporal.api.history.v1;
+const readHistory = (name: string) => JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8'));
+
+/** A recorded history whose (unencrypted) input names the changes given. */
+function withChanges(name: string, changes: string[]) {
+  const json = readHistory(name);
+  const payload = json.events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
+  const input = JSON.parse(Buffer.from(payload.data, 'base64').toString());
+  payload.data = Buffer.from(JSON.stringify({ ...input, changes })).toString('base64');
+  return History.fromObject(json);
+}
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  // fromObject of the proto package itself: the SDK's historyFromJSON trips over npm's duplicate copies of protobufjs.
-  const { History } = proto.temporal.api.history.v1;
-  const histories = names.map((name) => ({ workflowId: name, history: History.fromObject(JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8'))) }));
+  Runtime.install({ logger: new DefaultLogger('ERROR') }); // the unknown change's failed workflow task would log a warning
+  const histories = [
+    ...names.map((name) => ({ workflowId: name, history: History.fromObject(readHistory(name)) })),
+    ...Object.entries(named).map(([workflowId, { from, changes }]) => ({ workflowId, history: withChanges(from, changes) })),
+  ];
   for (const { workflowId, history } of histories) inputEncodings.set(workflowId, inputEncoding(history));
   for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter: testDataConverter }, histories)) results.set(result.workflowId, result);
 });
@@ -44,6 +68,9 @@ it('has recorded histories to replay', () => {
   // Main's release before the fraud check's second look at the end of the holding period.
   expect(names.filter((name) => name.startsWith('before-second-look/'))).toHaveLength(17);
   expect(names.filter((name) => name.startsWith('before-second-look/encrypted/'))).toHaveLength(3);
+  // Main's release before the input named the changes a referral runs with (each was a patch marker).
+  expect(names.filter((name) => name.startsWith('before-changes-in-input/'))).toHaveLength(18);
+  expect(names.filter((name) => name.startsWith('before-changes-in-input/encrypted/'))).toHaveLength(3);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
   expect(names.filter((name) => name.startsWith('encrypted/')).length).toBeGreaterThanOrEqual(3);
 });
@@ -54,4 +81,13 @@ it('replays histories with encrypted payloads, and with payloads from before enc
 
 it.each(names)('replays the %s history without nondeterminism', (name) => {
   expect(results.get(name)?.error).toBeUndefined();
+});
+
+it('replays a referral the API named its changes for but a worker from before them ran, patch markers and all', () => {
+  expect(results.get('runByOlderWorker')?.error).toBeUndefined();
+});
+
+it('does not run a referral that names a change this code does not know: its workflow task fails, for a newer worker to take', () => {
+  const error = results.get('unknownChange')?.error;
+  expect(error?.message).toContain("this worker does not know the referral's changes a-change-from-a-newer-release");
 });

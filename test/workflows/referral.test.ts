@@ -8,6 +8,7 @@ import type { ConversionEvent, ReferralStatus, ReferralView } from '../../domain
 import {
   cancelUpdate,
   conversionSignal,
+  REFERRAL_CHANGES,
   type ReferralInput,
   reattributeUpdate,
   refereeRewardUpdate,
@@ -62,6 +63,7 @@ function inputFor(overrides: Partial<ProgramInput> = {}, referee: Partial<Referr
     referrer: { participantId: 'pt_referrer', externalId: 'u_referrer', code: 'JANE2026' },
     referee: { externalId: `u_${randomUUID()}`, email: 'sam@example.com', ...referee },
     clickId: null,
+    changes: REFERRAL_CHANGES,
   };
 }
 
@@ -167,6 +169,23 @@ describe('a referral that converts', () => {
     ]);
     expect(summaries).toContain('record projection r0, referral.created, crm pending_conversion');
     expect(summaries.at(-1)).toMatch(/^record projection r\d+, reward\.issued, participant\.enrolled, crm rewarded$/);
+  });
+
+  it('runs the changes its input names without a patch marker, where a referral from before names none and marks each', async () => {
+    const markersAndVersions = async (input: ReferralInput) => {
+      const handle = await start(input);
+      await handle.signal(conversionSignal, purchase('evt_1'));
+      expect((await handle.result()).status).toBe('rewarded');
+      const events = (await handle.fetchHistory()).events ?? [];
+      return [
+        events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch').length,
+        events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).length,
+      ];
+    };
+    const { changes: _, ...before } = inputFor();
+    expect(await markersAndVersions(inputFor())).toEqual([0, 0]);
+    // compact-history at the start and fraud-second-look at the end of the holding period.
+    expect(await markersAndVersions(before)).toEqual([2, 2]);
   });
 
   it('records a conversion that does not qualify and keeps waiting', async () => {

@@ -3,7 +3,6 @@
 // conversion; the second look catches them before anything is paid. It acts only when it is stricter
 // than the first check (domain/fraud/assessment.ts: secondLookDecision), and releases the held reward
 // when the referral ends here.
-import { patched } from '@temporalio/workflow';
 import { durationMs } from '../../domain/duration.ts';
 import { secondLookDecision } from '../../domain/fraud/assessment.ts';
 import { localLedger } from '../activity-stubs.ts';
@@ -17,7 +16,7 @@ export async function secondLook(run: ReferralRun, reward: ReferrerReward): Prom
   const { state, record, terms, input } = run;
   const first = record.view.fraud;
   // Nothing new can be known after no holding period. A referral whose hold ended before the second look replays as it ran.
-  if (first === null || durationMs(terms.holdingPeriod) === 0 || !patched('fraud-second-look')) return null;
+  if (first === null || durationMs(terms.holdingPeriod) === 0 || !run.runsWith('fraud-second-look')) return null;
   const summary = `second fraud check of referral ${input.referralId}, at the end of its holding period`;
   // A local activity: a marker in the history rather than an activity's three events and a workflow task.
   const second = await untilDone(run, 'fraud check', () => localLedger.checkFraud.executeWithOptions({ summary }, [checkInput(run)]));
