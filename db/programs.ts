@@ -3,11 +3,32 @@ import { type Program, type ProgramConfig, programInputSchema } from '../domain/
 import type { Db } from './connect.ts';
 import type { ProgramRow } from './schema.ts';
 
+/**
+ * Each program's configuration as last validated, by its stored JSON: every sign-up and conversion reads
+ * its program, and validating the configuration again (Zod) was the largest part of that read. Frozen,
+ * as every request shares it. One entry a program, replaced when the configuration changes.
+ */
+const validated = new Map<string, { json: string; config: ProgramConfig }>();
+
+function validConfig(row: ProgramRow): ProgramConfig {
+  const json = JSON.stringify(row.config);
+  const known = validated.get(row.id);
+  if (known?.json === json) return known.config;
+  const config = deepFreeze(programInputSchema.parse(row.config));
+  validated.set(row.id, { json, config });
+  return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) for (const inner of Object.values(value)) deepFreeze(inner);
+  return Object.freeze(value);
+}
+
 function toProgram(row: ProgramRow): Program {
   return {
     programId: row.id,
     version: row.version,
-    ...programInputSchema.parse(row.config),
+    ...validConfig(row),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
