@@ -7,6 +7,7 @@ import type { ConversionEvent } from '../domain/referral.ts';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { programInput } from '../test/support/program-fixtures.ts';
 import { REFERRAL_CHANGES, type ReferralInput, type Referrer } from '../workflows/definitions.ts';
+import { closedLoop } from './load.ts';
 import { adminKey, taskQueue } from './stack.ts';
 
 export type Api = (method: string, route: string, body?: unknown) => Promise<Record<string, unknown>>;
@@ -71,6 +72,21 @@ export function referralInput({ programId, program, referrer }: BenchProgram, re
 /** The referral's workflow started as the engine starts it (search attributes, what the Web UI shows), for the raw SDK baseline. */
 export function startOptions(input: ReferralInput) {
   return referralStartOptions(input, taskQueue);
+}
+
+/**
+ * Waits until each workflow has run its workflow tasks and activities so far and has nothing pending:
+ * the worker has caught up with it, as with a referral waiting for its customer's purchase.
+ */
+export async function settled(client: Client, workflowIds: string[]): Promise<void> {
+  await closedLoop(workflowIds.length, 4, async (i) => {
+    const handle = client.workflow.getHandle(workflowIds[i] ?? '');
+    for (;;) {
+      const { historyLength, raw } = await handle.describe();
+      if (historyLength > 2 && !raw.pendingWorkflowTask && !raw.pendingActivities?.length) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
 }
 
 export async function waitForAll(client: Client, workflowIds: string[], concurrency = 64): Promise<void> {

@@ -2,7 +2,7 @@
 // concurrent callers. Both sides reach the same referral workflow on the same workers, so the
 // ratio is the API's own cost: HTTP, auth, validation, its Postgres reads and writes.
 import { conversionSignal } from '../workflows/definitions.ts';
-import { type Api, type BenchProgram, purchase, refer, referralInput, startOptions } from './fixtures.ts';
+import { type Api, type BenchProgram, purchase, refer, referralInput, settled, startOptions } from './fixtures.ts';
 import { closedLoop, type LoadResult } from './load.ts';
 import type { BenchStack } from './stack.ts';
 
@@ -11,8 +11,19 @@ export interface Compared {
   baseline: LoadResult;
 }
 
-/** Alternates the two sides in rounds, so that a machine busy for a while slows both alike. */
-async function alternate(rounds: number, perRound: number, run: (side: Side, from: number, count: number) => Promise<LoadResult>): Promise<Compared> {
+/**
+ * Alternates the two sides in rounds, so that a machine busy for a while slows both alike. A round
+ * ends when the workflows it reached have settled (the worker has caught up with them): calls a
+ * second is then what the whole stack sustains, not a burst the worker is left to work off. Without
+ * that each round paid for the worker catching up with the round before, and the engine (second in
+ * every round) for one round more than the baseline.
+ */
+async function alternate(
+  stack: BenchStack,
+  rounds: number,
+  perRound: number,
+  run: (side: Side, from: number, count: number, reached: string[]) => Promise<LoadResult>,
+): Promise<Compared> {
   const merge = (results: LoadResult[]): LoadResult => {
     const count = results.reduce((sum, r) => sum + r.count, 0);
     const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
@@ -21,8 +32,17 @@ async function alternate(rounds: number, perRound: number, run: (side: Side, fro
   const engine: LoadResult[] = [];
   const baseline: LoadResult[] = [];
   for (let round = 0; round < rounds; round++) {
-    baseline.push(await run('baseline', round * perRound, perRound));
-    engine.push(await run('engine', round * perRound, perRound));
+    for (const [side, results] of [
+      ['baseline', baseline],
+      ['engine', engine],
+    ] as const) {
+      const reached: string[] = [];
+      const started = performance.now();
+      const calls = await run(side, round * perRound, perRound, reached);
+      await settled(stack.client, reached);
+      const seconds = (performance.now() - started) / 1000;
+      results.push({ ...calls, seconds, perSecond: calls.count / seconds });
+    }
   }
   return { engine: merge(engine), baseline: merge(baseline) };
 }
@@ -50,11 +70,12 @@ export function convert(stack: BenchStack, api: Api, program: BenchProgram, side
 /** POST /referrals against signalWithStart of the same workflow with the same input. Returns the referees made. */
 export async function compareAttribution(stack: BenchStack, api: Api, program: BenchProgram, count: number, concurrency: number, tag: string) {
   const referees: string[] = [];
-  const compared = await alternate(4, Math.ceil(count / 4), (side, from, n) =>
+  const compared = await alternate(stack, 4, Math.ceil(count / 4), (side, from, n, reached) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = `${tag}-${side}-${from + i}`;
       await attribute(stack, api, program, side, referee);
       referees.push(referee);
+      reached.push(referralInput(program, referee).referralId);
     }),
   );
   return { ...compared, referees };
@@ -69,10 +90,11 @@ export async function compareConversions(
   count: number,
   concurrency: number,
 ): Promise<Compared> {
-  return alternate(4, Math.ceil(count / 4), (side, from, n) =>
+  return alternate(stack, 4, Math.ceil(count / 4), (side, from, n, reached) =>
     closedLoop(n, concurrency, async (i) => {
       const referee = referees[(from + i) % referees.length] ?? '';
       await convert(stack, api, program, side, referee, `${side}-${from + i}`);
+      reached.push(referralInput(program, referee).referralId);
     }),
   );
 }

@@ -3,7 +3,7 @@
 // conversions per second taken to the end, the latency at half that load, and each one's history.
 import { referralIdFor } from '../domain/referral-id.ts';
 import { baselineTaskQueue, convert, noopReferral } from './baseline-workflow.ts';
-import { type Api, type BenchProgram, purchase, refer, waitForAll } from './fixtures.ts';
+import { type Api, type BenchProgram, purchase, refer, settled, waitForAll } from './fixtures.ts';
 import { closedLoop, type LoadResult, openLoop } from './load.ts';
 import type { BenchStack } from './stack.ts';
 
@@ -27,14 +27,10 @@ async function ready(stack: BenchStack, api: Api, program: BenchProgram, side: '
     if (side === 'engine') await refer(api, program, name);
     else await stack.client.workflow.start(noopReferral, { workflowId: name, taskQueue: baselineTaskQueue });
   });
-  await closedLoop(names.length, 4, async (i) => {
-    const handle = stack.client.workflow.getHandle(workflowId(program, side, names[i] ?? ''));
-    for (;;) {
-      const { historyLength, raw } = await handle.describe();
-      if (historyLength > 2 && !raw.pendingWorkflowTask && !raw.pendingActivities?.length) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
+  await settled(
+    stack.client,
+    names.map((name) => workflowId(program, side, name)),
+  );
 }
 
 function workflowId(program: BenchProgram, side: 'engine' | 'baseline', name: string): string {
