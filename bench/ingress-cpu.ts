@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { apiClient, setUpProgram } from './fixtures.ts';
+import { apiClient, type BenchProgram, referralInput, settled, setUpProgram } from './fixtures.ts';
 import { attribute, convert } from './ingress.ts';
 import { closedLoop } from './load.ts';
 import { startStack } from './stack.ts';
@@ -60,11 +60,15 @@ const spent = (before: Sample, after: Sample) =>
   new Map([...after].map(([part, now]) => [part, [...now].reduce((sum, [pid, ms]) => sum + Math.max(0, ms - (before.get(part)?.get(pid) ?? 0)), 0)]));
 
 const totals = new Map<string, Map<string, number>>();
-async function measure(side: string, op: (i: number) => Promise<unknown>): Promise<void> {
+/** Makes a side's calls, one for each referee, and counts what they cost until the worker has caught up with their workflows. */
+async function measure(side: string, program: BenchProgram, referees: string[], call: (referee: string, i: number) => Promise<unknown>): Promise<void> {
   const before = sample();
-  await closedLoop(ROUND, CONCURRENCY, op);
+  await closedLoop(referees.length, CONCURRENCY, (i) => call(referees[i] ?? '', i));
   // The workflow tasks a call set off finish after its answer; they are part of its cost.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await settled(
+    stack.client,
+    referees.map((referee) => referralInput(program, referee).referralId),
+  );
   const sums = totals.get(side) ?? new Map<string, number>();
   for (const [part, ms] of spent(before, sample())) sums.set(part, (sums.get(part) ?? 0) + ms);
   totals.set(side, sums);
@@ -73,18 +77,18 @@ async function measure(side: string, op: (i: number) => Promise<unknown>): Promi
 try {
   const api = apiClient(stack.apiUrl);
   const program = await setUpProgram(api, 'bench', 'P0D', stack.stripe.createCustomer());
+  const named = (prefix: string) => Array.from({ length: ROUND }, (_, i) => `${prefix}-${i}`);
   const referees: string[] = [];
   for (const round of [1, 2]) {
-    await measure('POST /referrals', (i) => {
-      referees.push(`cpu-${round}-engine-${i}`);
-      return attribute(stack, api, program, 'engine', `cpu-${round}-engine-${i}`);
-    });
-    await measure('signalWithStart', (i) => attribute(stack, api, program, 'baseline', `cpu-${round}-raw-${i}`));
+    const engine = named(`cpu-${round}-engine`);
+    referees.push(...engine);
+    await measure('POST /referrals', program, engine, (referee) => attribute(stack, api, program, 'engine', referee));
+    await measure('signalWithStart', program, named(`cpu-${round}-raw`), (referee) => attribute(stack, api, program, 'baseline', referee));
   }
   for (const round of [1, 2]) {
-    const referee = (i: number) => referees[i % referees.length] ?? '';
-    await measure('POST /conversions', (i) => convert(stack, api, program, 'engine', referee(i), `cpu-${round}-e-${i}`));
-    await measure('signal', (i) => convert(stack, api, program, 'baseline', referee(i), `cpu-${round}-r-${i}`));
+    const signalled = Array.from({ length: ROUND }, (_, i) => referees[i % referees.length] ?? '');
+    await measure('POST /conversions', program, signalled, (referee, i) => convert(stack, api, program, 'engine', referee, `cpu-${round}-e-${i}`));
+    await measure('signal', program, signalled, (referee, i) => convert(stack, api, program, 'baseline', referee, `cpu-${round}-r-${i}`));
   }
   const sides = [...totals.keys()];
   const header = `| part | ${sides.join(' | ')} |`;
