@@ -17,8 +17,8 @@ export interface Referrer {
  * marker in its history: each marker costs two events (the marker and core's TemporalChangeVersion
  * upsert) on every referral. A referral started before this list asks `patched()`, as it always did;
  * a change made to running referrals asks it too, until new referrals carry it here. Deploy workers
- * before the API that names a new change: a worker that meets a change it does not know fails the
- * workflow task, and the referral waits for a worker that does.
+ * before the API that names a new change; should the API run ahead, a worker that meets a change it
+ * does not know fails the workflow task, and the referral waits for a worker that does.
  */
 export const REFERRAL_CHANGES = ['compact-history', 'fraud-second-look'] as const;
 export type ReferralChange = (typeof REFERRAL_CHANGES)[number];
