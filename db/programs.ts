@@ -4,9 +4,10 @@ import type { Db } from './connect.ts';
 import type { ProgramRow } from './schema.ts';
 
 /**
- * Each program's configuration as last validated, by its stored JSON: every sign-up and conversion reads
- * its program, and validating the configuration again (Zod) was the largest part of that read. Frozen,
- * as every request shares it. One entry a program, replaced when the configuration changes.
+ * Each program's configuration as last validated, by its stored JSON: every sign-up (and every request
+ * under a program's path that looks it up) reads its program, and validating the configuration again
+ * (Zod) was the largest part of that read. Frozen, as every request shares it. One entry a program,
+ * replaced when the configuration changes.
  */
 const validated = new Map<string, { json: string; config: ProgramConfig }>();
 
