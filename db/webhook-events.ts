@@ -15,33 +15,53 @@ export function deliveryIdFor(eventId: string, programId: string, endpointId: st
  * pending: new ones, and those an earlier attempt recorded but may not have handed on.
  */
 export async function recordEvents(db: Db, events: WebhookEvent[]): Promise<string[]> {
-  const pending: string[] = [];
-  for (const event of events) {
+  // A retry may carry an event twice; each is recorded, and fanned out, once.
+  const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+  if (unique.length === 0) return [];
+  await db
+    .insertInto('webhook_events')
+    .values(
+      unique.map((event) => ({
+        id: event.id,
+        program_id: event.programId,
+        type: event.type,
+        payload: JSON.stringify(event.data),
+        created_at: event.createdAt,
+      })),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  const endpoints = await subscribedEndpoints(db, [...new Set(unique.map((event) => event.programId))], [...new Set(unique.map((event) => event.type))]);
+  // Millisecond precision, so a page's cursor (an RFC 3339 time) finds its row again.
+  const createdAt = new Date();
+  const deliveries = unique.flatMap((event) =>
+    endpoints
+      .filter((endpoint) => endpoint.programId === event.programId && endpoint.events.includes(event.type))
+      .map((endpoint) => ({
+        id: deliveryIdFor(event.id, event.programId, endpoint.id),
+        event_id: event.id,
+        program_id: event.programId,
+        endpoint_id: endpoint.id,
+        status: 'pending' as const,
+        created_at: createdAt,
+      })),
+  );
+  if (deliveries.length > 0) {
     await db
-      .insertInto('webhook_events')
-      .values({ id: event.id, program_id: event.programId, type: event.type, payload: JSON.stringify(event.data), created_at: event.createdAt })
-      .onConflict((oc) => oc.column('id').doNothing())
+      .insertInto('webhook_deliveries')
+      .values(deliveries)
+      .onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing())
       .execute();
-    const endpoints = await subscribedEndpoints(db, event.programId, event.type);
-    if (endpoints.length > 0) {
-      await db
-        .insertInto('webhook_deliveries')
-        .values(
-          endpoints.map((endpointId) => ({
-            id: deliveryIdFor(event.id, event.programId, endpointId),
-            event_id: event.id,
-            program_id: event.programId,
-            endpoint_id: endpointId,
-            status: 'pending' as const,
-            // Millisecond precision, so a page's cursor (an RFC 3339 time) finds its row again.
-            created_at: new Date(),
-          })),
-        )
-        .onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing())
-        .execute();
-    }
-    const rows = await db.selectFrom('webhook_deliveries').select('id').where('event_id', '=', event.id).where('status', '=', 'pending').execute();
-    pending.push(...rows.map((row) => row.id));
   }
-  return pending;
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where(
+      'event_id',
+      'in',
+      unique.map((event) => event.id),
+    )
+    .where('status', '=', 'pending')
+    .execute();
+  return rows.map((row) => row.id);
 }
