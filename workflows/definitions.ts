@@ -20,7 +20,7 @@ export interface Referrer {
  * before the API that names a new change; should the API run ahead, a worker that meets a change it
  * does not know fails the workflow task, and the referral waits for a worker that does.
  */
-export const REFERRAL_CHANGES = ['compact-history', 'fraud-second-look'] as const;
+export const REFERRAL_CHANGES = ['compact-history', 'fraud-second-look', 'signals-in-arrival-order'] as const;
 export type ReferralChange = (typeof REFERRAL_CHANGES)[number];
 
 export interface ReferralInput {

@@ -1,12 +1,14 @@
 // The referral's signals, Updates and query. Handlers only record what arrived; the phases act on it.
 // Each Update's validator refuses, with the reason, what the referral cannot take in its state.
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import { qualifies, refundUndoes } from '../domain/qualification.ts';
 import { recurringSpanEnd } from '../domain/recurring.ts';
+import type { ConversionEvent, RefundEvent } from '../domain/referral.ts';
 import {
   cancelUpdate,
   conversionSignal,
+  type RewardChange,
   reattributeUpdate,
   refereeRewardUpdate,
   referralQuery,
@@ -25,6 +27,17 @@ function allowOrRefuse(verdict: Verdict): void {
   if (!verdict.allowed) throw nonRetryable(failureTypes.invalidState, verdict.reason);
 }
 
+/**
+ * Signals sent before the referral's first workflow task wait in the SDK's buffer, and each setHandler
+ * takes those of its own name at once: registered one name after another, a refund sent before its
+ * conversion would be applied after it. A default handler, set for a moment first, takes the whole
+ * buffer in the order it arrived.
+ */
+function takeWaitingSignalsInOrder(handlers: Record<string, (arg: never) => void>): void {
+  setDefaultSignalHandler((name, ...args) => handlers[name]?.(args[0] as never));
+  setDefaultSignalHandler(undefined);
+}
+
 export function registerHandlers(run: ReferralRun): void {
   const { record, state, terms, projection, crm } = run;
 
@@ -35,7 +48,7 @@ export function registerHandlers(run: ReferralRun): void {
     return run.refereeReward;
   });
 
-  setHandler(conversionSignal, (event) => {
+  const onConversion = (event: ConversionEvent): void => {
     const conversion = record.addConversion(event, qualifies(event, terms));
     if (!conversion?.qualifying) return;
     if (refundUndoes(conversion.amount, conversion.refunded, terms)) {
@@ -49,18 +62,22 @@ export function registerHandlers(run: ReferralRun): void {
       state.recurringQueue.push(conversion);
     }
     projection.touch();
-  });
-
-  setHandler(refundSignal, (event) => {
+  };
+  const onRefund = (event: RefundEvent): void => {
     const conversion = record.addRefund(event);
     if (!conversion) return;
     if (conversion === state.qualifying && refundUndoes(conversion.amount, conversion.refunded, terms)) state.undone = true;
     const child = state.recurringChildren.get(conversion.eventId);
     if (child) pass(run, child, refundSignal, event);
     projection.touch();
-  });
-
-  setHandler(rewardChangedSignal, (change) => recurringRewardChanged(run, change));
+  };
+  const onRewardChanged = (change: RewardChange): void => recurringRewardChanged(run, change);
+  if (run.runsWith('signals-in-arrival-order')) {
+    takeWaitingSignalsInOrder({ [conversionSignal.name]: onConversion, [refundSignal.name]: onRefund, [rewardChangedSignal.name]: onRewardChanged });
+  }
+  setHandler(conversionSignal, onConversion);
+  setHandler(refundSignal, onRefund);
+  setHandler(rewardChangedSignal, onRewardChanged);
 
   setHandler(
     reviewUpdate,

@@ -3,7 +3,9 @@
 // live in subfolders (before-events/: before webhook events and the viral loop; before-compact/:
 // before the projection and events were written together and the ledger steps ran locally;
 // before-second-look/: before the fraud check looked again at the end of the holding period;
-// before-changes-in-input/: before the input named the changes a referral runs with) and are never
+// before-changes-in-input/: before the input named the changes a referral runs with;
+// before-signals-in-order/: before signals waiting for the first workflow task were taken in the order
+// they arrived) and are never
 // re-recorded: they are what referrals still running from those releases look like. Before a change
 // that alters how referrals run, move the current top-level histories into a folder of their own.
 // Some scenarios are recorded a second time with payloads encrypted, as production runs them, into

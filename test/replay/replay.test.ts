@@ -71,6 +71,9 @@ it('has recorded histories to replay', () => {
   // Main's release before the input named the changes a referral runs with (each was a patch marker).
   expect(names.filter((name) => name.startsWith('before-changes-in-input/'))).toHaveLength(18);
   expect(names.filter((name) => name.startsWith('before-changes-in-input/encrypted/'))).toHaveLength(3);
+  // Main's release before signals waiting for the first workflow task were taken in the order they arrived.
+  expect(names.filter((name) => name.startsWith('before-signals-in-order/'))).toHaveLength(18);
+  expect(names.filter((name) => name.startsWith('before-signals-in-order/encrypted/'))).toHaveLength(3);
   expect(names.filter((name) => !name.includes('/')).length).toBeGreaterThanOrEqual(10);
   expect(names.filter((name) => name.startsWith('encrypted/')).length).toBeGreaterThanOrEqual(3);
 });

@@ -184,8 +184,8 @@ describe('a referral that converts', () => {
     };
     const { changes: _, ...before } = inputFor();
     expect(await markersAndVersions(inputFor())).toEqual([0, 0]);
-    // compact-history at the start and fraud-second-look at the end of the holding period.
-    expect(await markersAndVersions(before)).toEqual([2, 2]);
+    // compact-history and signals-in-arrival-order at the start, fraud-second-look at the end of the holding period.
+    expect(await markersAndVersions(before)).toEqual([3, 3]);
   });
 
   it('records a conversion that does not qualify and keeps waiting', async () => {
@@ -494,6 +494,30 @@ describe('events out of order', () => {
     expect(view.status).toBe('pending_conversion');
     expect(view.conversions).toEqual([expect.objectContaining({ eventId: 'evt_1', qualifying: false, reason: 'refunded before it arrived', refunded: 5000 })]);
     await finishByCancelling(handle);
+  });
+
+  it('applies a refund and its conversion in the order sent, even when both wait for the first workflow task', async () => {
+    const input = inputFor();
+    const taskQueue = `${TASK_QUEUE}-polled-later`;
+    const handle = (await env.client.workflow.start('referralWorkflow', { taskQueue, workflowId: input.referralId, args: [input] })) as Handle;
+    await handle.signal(refundSignal, { eventId: 'rf_early', refereeExternalId: 'x', conversionEventId: 'evt_1', amount: 5000 });
+    await handle.signal(conversionSignal, purchase('evt_1', 5000));
+    // No worker polls this queue until both signals are in: the referral's first task takes the start and both.
+    const later = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath,
+      activities: fakes.activities,
+      dataConverter: testDataConverter,
+    });
+    await later.runUntil(async () => {
+      const view = await handle.query(referralQuery);
+      expect(view.status).toBe('pending_conversion');
+      expect(view.conversions).toEqual([
+        expect.objectContaining({ eventId: 'evt_1', qualifying: false, reason: 'refunded before it arrived', refunded: 5000 }),
+      ]);
+      await finishByCancelling(handle);
+    });
   });
 });
 
