@@ -33,8 +33,8 @@ function allowOrRefuse(verdict: Verdict): void {
  * conversion would be applied after it. A default handler, set for a moment first, takes the whole
  * buffer in the order it arrived.
  */
-function takeWaitingSignalsInOrder(handlers: Record<string, (arg: never) => void>): void {
-  setDefaultSignalHandler((name, ...args) => handlers[name]?.(args[0] as never));
+function takeWaitingSignalsInOrder(handlers: Map<string, (arg: never) => void>): void {
+  setDefaultSignalHandler((name, ...args) => handlers.get(name)?.(args[0] as never));
   setDefaultSignalHandler(undefined);
 }
 
@@ -73,7 +73,13 @@ export function registerHandlers(run: ReferralRun): void {
   };
   const onRewardChanged = (change: RewardChange): void => recurringRewardChanged(run, change);
   if (run.runsWith('signals-in-arrival-order')) {
-    takeWaitingSignalsInOrder({ [conversionSignal.name]: onConversion, [refundSignal.name]: onRefund, [rewardChangedSignal.name]: onRewardChanged });
+    takeWaitingSignalsInOrder(
+      new Map<string, (arg: never) => void>([
+        [conversionSignal.name, onConversion],
+        [refundSignal.name, onRefund],
+        [rewardChangedSignal.name, onRewardChanged],
+      ]),
+    );
   }
   setHandler(conversionSignal, onConversion);
   setHandler(refundSignal, onRefund);
