@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { apiClient, type BenchProgram, referralInput, settled, setUpProgram } from './fixtures.ts';
+import { referralIdFor } from '../domain/referral-id.ts';
+import { apiClient, type BenchProgram, settled, setUpProgram } from './fixtures.ts';
 import { attribute, convert } from './ingress.ts';
 import { closedLoop } from './load.ts';
 import { startStack } from './stack.ts';
@@ -67,7 +68,7 @@ async function measure(side: string, program: BenchProgram, referees: string[], 
   // The workflow tasks a call set off finish after its answer; they are part of its cost.
   await settled(
     stack.client,
-    referees.map((referee) => referralInput(program, referee).referralId),
+    referees.map((referee) => referralIdFor(program.programId, referee)),
   );
   const sums = totals.get(side) ?? new Map<string, number>();
   for (const [part, ms] of spent(before, sample())) sums.set(part, (sums.get(part) ?? 0) + ms);

@@ -1,6 +1,7 @@
 // Ingress: what the HTTP contract costs on top of the raw SDK call it makes, at a given number of
 // concurrent callers. Both sides reach the same referral workflow on the same workers, so the
 // ratio is the API's own cost: HTTP, auth, validation, its Postgres reads and writes.
+import { referralIdFor } from '../domain/referral-id.ts';
 import { conversionSignal } from '../workflows/definitions.ts';
 import { type Api, type BenchProgram, purchase, refer, referralInput, settled, startOptions } from './fixtures.ts';
 import { closedLoop, type LoadResult } from './load.ts';
@@ -64,7 +65,7 @@ export function attribute(stack: BenchStack, api: Api, program: BenchProgram, si
 export function convert(stack: BenchStack, api: Api, program: BenchProgram, side: Side, referee: string, eventId: string): Promise<unknown> {
   const event = purchase(referee, eventId, 'browse');
   if (side === 'engine') return api('POST', `/v1/programs/${program.programId}/conversions`, event);
-  return stack.client.workflow.getHandle(referralInput(program, referee).referralId).signal(conversionSignal, event);
+  return stack.client.workflow.getHandle(referralIdFor(program.programId, referee)).signal(conversionSignal, event);
 }
 
 /** POST /referrals against signalWithStart of the same workflow with the same input. Returns the referees made. */
@@ -75,7 +76,7 @@ export async function compareAttribution(stack: BenchStack, api: Api, program: B
       const referee = `${tag}-${side}-${from + i}`;
       await attribute(stack, api, program, side, referee);
       referees.push(referee);
-      reached.push(referralInput(program, referee).referralId);
+      reached.push(referralIdFor(program.programId, referee));
     }),
   );
   return { ...compared, referees };
@@ -94,7 +95,7 @@ export async function compareConversions(
     closedLoop(n, concurrency, async (i) => {
       const referee = referees[(from + i) % referees.length] ?? '';
       await convert(stack, api, program, side, referee, `${side}-${from + i}`);
-      reached.push(referralInput(program, referee).referralId);
+      reached.push(referralIdFor(program.programId, referee));
     }),
   );
 }
