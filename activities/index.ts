@@ -6,11 +6,10 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import { earnMilestoneBonus, type MilestoneBonus } from '../db/milestones.ts';
 import { findParticipantById } from '../db/participants.ts';
-import { saveReferralProjection } from '../db/referrals.ts';
+import { type ReferralProjection, saveReferralProjection } from '../db/referrals.ts';
 import { postReward, type RewardEntry, type RewardLimit, reserveReward, voidReward } from '../db/reward-ledger.ts';
 import { EngineError, failureTypes, nonRetryable } from '../domain/failures.ts';
 import type { FraudAssessment } from '../domain/fraud/assessment.ts';
-import type { ReferralView } from '../domain/referral.ts';
 import type { Milestone, ReferrerReward } from '../domain/reward.ts';
 import type { WebhookEvent } from '../domain/webhooks.ts';
 import { type CrmQueue, type CrmSyncInput, createCrmEnqueue } from './crm.ts';
@@ -52,10 +51,7 @@ export interface ReversalInput extends PayoutInput {
 /** The referee's coupon, issued at attribution. */
 export type RefereeCouponInput = Omit<CouponRequest, 'firstPurchaseOnly' | 'description'>;
 
-export interface ProjectionInput {
-  view: ReferralView;
-  revision: number;
-}
+export type ProjectionInput = ReferralProjection;
 
 /** The projection, the events out and the CRM change, as one write: what the referral has to tell since it last told. */
 export interface ReferralSyncInput {
@@ -127,8 +123,8 @@ export function createActivities(deps: ActivityDeps) {
   const crmEnqueue = createCrmEnqueue(deps);
 
   async function sync({ projection, events, crm }: ReferralSyncInput): Promise<void> {
-    if (projection) await saveReferralProjection(db, projection.view, projection.revision);
-    if (events.length > 0) await publisher.publishEvents({ events });
+    if (events.length > 0) await publisher.publishEvents({ events, projection });
+    else if (projection) await saveReferralProjection(db, projection);
     if (crm) await crmEnqueue.syncCrm(crm);
   }
 
@@ -160,8 +156,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Writes the referral's current view to Postgres, unless a later revision got there first. */
-    async recordReferral({ view, revision }: ProjectionInput): Promise<void> {
-      await saveReferralProjection(db, view, revision);
+    async recordReferral(projection: ProjectionInput): Promise<void> {
+      await saveReferralProjection(db, projection);
     },
 
     reserveReward: reserve,

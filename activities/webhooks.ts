@@ -4,6 +4,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
+import type { ReferralProjection } from '../db/referrals.ts';
 import { beginAttempt, deliveryToSend, markFailed, recordAttempt } from '../db/webhook-deliveries.ts';
 import { endpointTarget } from '../db/webhook-endpoints.ts';
 import { recordEvents } from '../db/webhook-events.ts';
@@ -39,9 +40,12 @@ async function startDelivery(publishing: WebhookPublishing, deliveryId: string):
 
 export function createEventPublisher(deps: { db: Db; webhooks: WebhookPublishing }) {
   return {
-    /** Records the events and starts a delivery for each subscribed endpoint; safe to repeat. */
-    async publishEvents({ events }: { events: WebhookEvent[] }): Promise<void> {
-      const deliveries = await recordEvents(deps.db, events);
+    /**
+     * Records the events (and, when given, the referral's projection, in the same statement) and starts
+     * a delivery for each subscribed endpoint; safe to repeat.
+     */
+    async publishEvents({ events, projection = null }: { events: WebhookEvent[]; projection?: ReferralProjection | null }): Promise<void> {
+      const deliveries = await recordEvents(deps.db, events, projection);
       for (const deliveryId of deliveries) await startDelivery(deps.webhooks, deliveryId);
     },
   };

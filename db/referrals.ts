@@ -4,28 +4,27 @@ import { sql } from 'kysely';
 import { type ReferralMade, type ReferralStatus, type ReferralView, referralViewSchema } from '../domain/referral.ts';
 import type { Db } from './connect.ts';
 
-/** Writes the referral's view, unless a later revision got there first (activities may land out of order). */
-export async function saveReferralProjection(db: Db, view: ReferralView, revision: number): Promise<void> {
-  const serialized = JSON.stringify(view);
-  await db
-    .insertInto('referrals')
-    .values({
-      id: view.referralId,
-      program_id: view.programId,
-      referrer_id: view.referrerId,
-      status: view.status,
-      revision,
-      view: serialized,
-      created_at: view.createdAt,
-      updated_at: view.updatedAt,
-    })
-    .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet({ referrer_id: view.referrerId, status: view.status, revision, view: serialized, updated_at: view.updatedAt })
-        .where('referrals.revision', '<', revision),
-    )
-    .execute();
+/** A referral's view as its workflow last wrote it, at the revision it had then. */
+export interface ReferralProjection {
+  view: ReferralView;
+  revision: number;
+}
+
+/**
+ * The insert that writes the referral's view, unless a later revision got there first (activities may
+ * land out of order); a statement alone, or a step of the referral sync's one statement (db/webhook-events.ts).
+ */
+export function projectionUpsert({ view, revision }: ReferralProjection) {
+  return sql`insert into referrals (id, program_id, referrer_id, status, revision, view, created_at, updated_at)
+    values (${view.referralId}, ${view.programId}, ${view.referrerId}, ${view.status}, ${revision}, ${JSON.stringify(view)}::jsonb, ${view.createdAt}, ${view.updatedAt})
+    on conflict (id) do update set referrer_id = excluded.referrer_id, status = excluded.status, revision = excluded.revision,
+      view = excluded.view, updated_at = excluded.updated_at
+    where referrals.revision < excluded.revision`;
+}
+
+/** Writes the referral's view, unless a later revision got there first. */
+export async function saveReferralProjection(db: Db, projection: ReferralProjection): Promise<void> {
+  await projectionUpsert(projection).execute(db);
 }
 
 export async function findReferralView(db: Db, referralId: string): Promise<ReferralView | null> {

@@ -41,20 +41,6 @@ export async function deleteEndpoint(db: Db, programId: string, endpointId: stri
   return result.numDeletedRows > 0n;
 }
 
-/** The endpoints of these programs subscribed to any of these event types, with what each is subscribed to. */
-export async function subscribedEndpoints(
-  db: Db,
-  programIds: string[],
-  types: WebhookEventType[],
-): Promise<{ id: string; programId: string; events: string[] }[]> {
-  return db
-    .selectFrom('webhook_endpoints')
-    .select(['id', 'program_id as programId', 'events'])
-    .where('program_id', 'in', programIds)
-    .where(sql<boolean>`events && ${sql.val(types)}::text[]`)
-    .execute();
-}
-
 /** Where and how to send a delivery: the endpoint's URL and signing secret, or null once it is deleted. */
 export async function endpointTarget(db: Db, programId: string, endpointId: string): Promise<{ url: string; secret: string } | null> {
   const row = await db

@@ -1,67 +1,54 @@
 // Events referrals emit, kept once each by their stable id and fanned out into one delivery per
 // subscribed endpoint. Recording the same events again changes nothing.
-import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { WebhookEvent } from '../domain/webhooks.ts';
 import type { Db } from './connect.ts';
-import { subscribedEndpoints } from './webhook-endpoints.ts';
-
-/** One delivery per event and endpoint, with an id that any retry of the recording finds again. */
-export function deliveryIdFor(eventId: string, programId: string, endpointId: string): string {
-  return `whd_${createHash('sha256').update(`${eventId}\u0000${programId}\u0000${endpointId}`).digest('base64url').slice(0, 24)}`;
-}
+import { projectionUpsert, type ReferralProjection } from './referrals.ts';
 
 /**
- * Records the events and their deliveries, and returns the ids of every delivery of these events still
- * pending: new ones, and those an earlier attempt recorded but may not have handed on.
+ * A delivery's id, the same for any retry of the recording: "whd_" and the first 24 characters of the
+ * base64url SHA-256 of the event id, the program id and the endpoint id, NUL-separated.
  */
-export async function recordEvents(db: Db, events: WebhookEvent[]): Promise<string[]> {
+const deliveryId = sql<string>`'whd_' || left(translate(encode(sha256(
+    convert_to(e.id, 'UTF8') || decode('00', 'hex') || convert_to(e.program_id, 'UTF8') || decode('00', 'hex') || convert_to(ep.id, 'UTF8')
+  ), 'base64'), '+/', '-_'), 24)`;
+
+/**
+ * Records the events and their deliveries (one per endpoint of the event's program subscribed to its
+ * type), and returns the ids of every delivery of these events still pending: new ones, and those an
+ * earlier attempt recorded but may not have handed on. With a projection, the referral's view is
+ * written by the same statement: a referral sync is one round trip, and all of it or none lands.
+ */
+export async function recordEvents(db: Db, events: WebhookEvent[], projection: ReferralProjection | null = null): Promise<string[]> {
   // A retry may carry an event twice; each is recorded, and fanned out, once.
   const unique = [...new Map(events.map((event) => [event.id, event])).values()];
   if (unique.length === 0) return [];
-  await db
-    .insertInto('webhook_events')
-    .values(
-      unique.map((event) => ({
-        id: event.id,
-        program_id: event.programId,
-        type: event.type,
-        payload: JSON.stringify(event.data),
-        created_at: event.createdAt,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  const endpoints = await subscribedEndpoints(db, [...new Set(unique.map((event) => event.programId))], [...new Set(unique.map((event) => event.type))]);
+  const input = JSON.stringify(
+    unique.map((event) => ({ id: event.id, program_id: event.programId, type: event.type, payload: event.data, created_at: event.createdAt })),
+  );
   // Millisecond precision, so a page's cursor (an RFC 3339 time) finds its row again.
   const createdAt = new Date();
-  const deliveries = unique.flatMap((event) =>
-    endpoints
-      .filter((endpoint) => endpoint.programId === event.programId && endpoint.events.includes(event.type))
-      .map((endpoint) => ({
-        id: deliveryIdFor(event.id, event.programId, endpoint.id),
-        event_id: event.id,
-        program_id: event.programId,
-        endpoint_id: endpoint.id,
-        status: 'pending' as const,
-        created_at: createdAt,
-      })),
-  );
-  if (deliveries.length > 0) {
-    await db
-      .insertInto('webhook_deliveries')
-      .values(deliveries)
-      .onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing())
-      .execute();
-  }
-  const rows = await db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where(
-      'event_id',
-      'in',
-      unique.map((event) => event.id),
+  // The steps of one statement see the tables as they were before it; the deliveries it inserts are
+  // taken from the insert's own answer.
+  const { rows } = await sql<{ id: string }>`
+    with ${projection ? sql`projection as (${projectionUpsert(projection)}),` : sql``}
+    input as (
+      select * from jsonb_to_recordset(${input}::jsonb) as e(id text, program_id text, type text, payload jsonb, created_at timestamptz)
+    ),
+    new_events as (
+      insert into webhook_events (id, program_id, type, payload, created_at)
+      select id, program_id, type, payload, created_at from input
+      on conflict (id) do nothing
+    ),
+    new_deliveries as (
+      insert into webhook_deliveries (id, event_id, program_id, endpoint_id, status, created_at)
+      select ${deliveryId}, e.id, e.program_id, ep.id, 'pending', ${createdAt}
+      from input e join webhook_endpoints ep on ep.program_id = e.program_id and e.type = any(ep.events)
+      on conflict (event_id, endpoint_id) do nothing
+      returning id
     )
-    .where('status', '=', 'pending')
-    .execute();
+    select id from new_deliveries
+    union
+    select d.id from webhook_deliveries d join input e on d.event_id = e.id where d.status = 'pending'`.execute(db);
   return rows.map((row) => row.id);
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { type Delivery, webhookEventTypes } from '../../domain/webhooks.ts';
+import { recordEvents } from '../../db/webhook-events.ts';
+import { type Delivery, type WebhookEvent, webhookEventTypes } from '../../domain/webhooks.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { type Stack, useStack } from '../support/stack.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -112,6 +114,19 @@ describe('deliveries', () => {
     const deliveries = await deliveriesUntil(programId, endpointId, (list) => list.some((delivery) => delivery.status === 'delivered'));
     expect(deliveries.map((delivery) => delivery.eventType)).toEqual(['reward.issued']);
     expect(hooks.received.map((delivery) => delivery.type)).toEqual(['reward.issued']);
+  });
+
+  it('are recorded once however often a sync is retried, under the ids earlier releases gave them', async () => {
+    const programId = await createProgram(stack, instantly);
+    const { endpointId } = await receiver(programId, ['referral.created']);
+    const event: WebhookEvent = { id: uniqueId('evt'), programId, type: 'referral.created', createdAt: new Date().toISOString(), data: { programId } };
+    const unsubscribed: WebhookEvent = { ...event, id: uniqueId('evt'), type: 'reward.issued' };
+    // The id a delivery had when it was derived in code: a recording retried across an upgrade finds it.
+    const id = `whd_${createHash('sha256').update(`${event.id}\u0000${programId}\u0000${endpointId}`).digest('base64url').slice(0, 24)}`;
+    expect(await recordEvents(stack.db, [event, unsubscribed, event])).toEqual([id]);
+    expect(await recordEvents(stack.db, [event, unsubscribed])).toEqual([id]);
+    const deliveries = await deliveriesUntil(programId, endpointId, (list) => list.length > 0);
+    expect(deliveries.map((delivery) => [delivery.deliveryId, delivery.eventId, delivery.status])).toEqual([[id, event.id, 'pending']]);
   });
 
   it('retry a receiver that fails for a while, until each event is acknowledged once', async () => {
