@@ -3,12 +3,12 @@
 // an amount as pending and are later resolved by a single post or void transfer. Postgres keeps
 // the accounts' totals and entries from the transfers, and refuses what would break the books.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { EngineError, failureTypes } from '../domain/failures.ts';
 import type { AccountKind, Transfer, TransferCode } from '../domain/ledger.ts';
 import { exactAmount, InvalidAmountError } from '../domain/money.ts';
 import type { Db } from './connect.ts';
-import type { Database, LedgerAccountRow, LedgerTransferRow } from './schema.ts';
+import type { Database, LedgerTransferRow } from './schema.ts';
 
 const NORMAL_BALANCE: Record<AccountKind, 'debit' | 'credit'> = {
   rewards_expense: 'debit',
@@ -68,36 +68,80 @@ export function toTransfer(row: LedgerTransferRow): Transfer {
   };
 }
 
-/** The accounts, in the order asked for, opened (with zero totals) where they did not exist yet. */
-export async function ensureAccounts(db: Trx | Db, programId: string, currency: string, refs: AccountRef[]): Promise<LedgerAccountRow[]> {
-  const find = () =>
-    db
-      .selectFrom('ledger_accounts')
-      .selectAll()
-      .where('program_id', '=', programId)
-      .where('currency', '=', currency)
-      .where((eb) => eb.or(refs.map((ref) => eb.and([eb('owner', '=', ref.owner), eb('kind', '=', ref.kind)]))))
-      .execute();
-  const match = (rows: LedgerAccountRow[]) => refs.map((ref) => rows.find((row) => row.owner === ref.owner && row.kind === ref.kind));
-  const found = match(await find());
-  if (found.every((row) => row !== undefined)) return found as LedgerAccountRow[];
-  await db
-    .insertInto('ledger_accounts')
-    .values(
-      refs.map((ref) => ({
-        id: `acct_${randomUUID()}`,
-        program_id: programId,
-        owner: ref.owner,
-        kind: ref.kind,
-        currency,
-        normal_balance: NORMAL_BALANCE[ref.kind],
-      })),
+/**
+ * Account ids by program, currency, owner and kind, for each database handle. An account keeps its id
+ * for good (accounts are never deleted: migration 0033), so once known an id needs no round trip.
+ * Only accounts read or opened outside a transaction are kept: one opened by a transaction that then
+ * rolls back must not be remembered.
+ */
+const knownAccounts = new WeakMap<Db, Map<string, string>>();
+
+const accountKey = (programId: string, currency: string, ref: AccountRef) => `${programId}\u0000${currency}\u0000${ref.owner}\u0000${ref.kind}`;
+
+/**
+ * The accounts' ids, in the order asked for, opening (with zero totals) those that did not exist yet:
+ * one statement for those not known already.
+ */
+export async function accountIds<const Refs extends readonly AccountRef[]>(
+  db: Trx | Db,
+  programId: string,
+  currency: string,
+  refs: Refs,
+): Promise<{ -readonly [K in keyof Refs]: string }> {
+  const known = knownAccountsOf(db);
+  const keys = refs.map((ref) => accountKey(programId, currency, ref));
+  const ids = new Map<string, string>();
+  for (const key of keys) {
+    const id = known?.get(key);
+    if (id) ids.set(key, id);
+  }
+  // Twice at most: an account another transaction opens while this statement runs is in neither of its
+  // halves (the insert yields to it, the select's snapshot predates it), and is there on a second look.
+  for (let attempt = 0; attempt < 2 && keys.some((key) => !ids.has(key)); attempt++) {
+    const missing = refs.filter((_, i) => !ids.has(keys[i] ?? ''));
+    for (const row of await openAccounts(db, programId, currency, missing)) {
+      const key = accountKey(programId, currency, row);
+      ids.set(key, row.id);
+      known?.set(key, row.id);
+    }
+  }
+  return keys.map((key) => {
+    const id = ids.get(key);
+    if (!id) throw new LedgerConflictError(`accounts for ${programId}/${currency} could not be opened`);
+    return id;
+  }) as { -readonly [K in keyof Refs]: string };
+}
+
+function knownAccountsOf(db: Trx | Db): Map<string, string> | undefined {
+  if (db.isTransaction) return undefined;
+  let known = knownAccounts.get(db);
+  if (!known) {
+    known = new Map();
+    knownAccounts.set(db, known);
+  }
+  return known;
+}
+
+/** Opens the accounts that do not exist yet, and returns the id of each: those it opened and those that were there. */
+async function openAccounts(db: Trx | Db, programId: string, currency: string, refs: readonly AccountRef[]): Promise<(AccountRef & { id: string })[]> {
+  const wanted = JSON.stringify(
+    refs.map((ref) => ({ id: `acct_${randomUUID()}`, owner: ref.owner, kind: ref.kind, normal_balance: NORMAL_BALANCE[ref.kind] })),
+  );
+  const { rows } = await sql<AccountRef & { id: string }>`
+    with wanted as (
+      select * from jsonb_to_recordset(${wanted}::jsonb) as w(id text, owner text, kind text, normal_balance text)
+    ),
+    opened as (
+      insert into ledger_accounts (id, program_id, owner, kind, currency, normal_balance)
+      select id, ${programId}, owner, kind, ${currency}, normal_balance from wanted
+      on conflict on constraint ledger_accounts_identity do nothing
+      returning id, owner, kind
     )
-    .onConflict((oc) => oc.constraint('ledger_accounts_identity').doNothing())
-    .execute();
-  const opened = match(await find());
-  if (opened.some((row) => row === undefined)) throw new LedgerConflictError(`accounts for ${programId}/${currency} could not be opened`);
-  return opened as LedgerAccountRow[];
+    select id, owner, kind from opened
+    union all
+    select a.id, a.owner, a.kind from ledger_accounts a join wanted w on a.owner = w.owner and a.kind = w.kind
+    where a.program_id = ${programId} and a.currency = ${currency}`.execute(db);
+  return rows;
 }
 
 /** Which account an id names: its owner and kind. */
@@ -127,7 +171,7 @@ function assertSameTransfer(
 }
 
 /** Locks accounts in id order, so transfers touching the same accounts queue instead of deadlocking. */
-export async function lockAccounts(trx: Trx, ids: string[]): Promise<void> {
+export async function lockAccounts(trx: Trx, ids: readonly string[]): Promise<void> {
   await trx.selectFrom('ledger_accounts').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
@@ -137,13 +181,14 @@ export async function lockAccounts(trx: Trx, ids: string[]): Promise<void> {
  * statement is the whole write and needs no transaction of its own.
  */
 export async function applyTransfer(db: Trx | Db, request: TransferRequest): Promise<Transfer> {
+  return insertTransfer(db, request, await accountIds(db, request.programId, request.currency, [request.debit, request.credit]));
+}
+
+/** applyTransfer with the ids of its debit and credit accounts already known (accountIds). */
+export async function insertTransfer(db: Trx | Db, request: TransferRequest, [debitId, creditId]: [string, string]): Promise<Transfer> {
   if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
     throw new InvalidAmountError(`transfer ${request.key}: amount must be a positive integer of minor units`);
   }
-  const [debit, credit] = (await ensureAccounts(db, request.programId, request.currency, [request.debit, request.credit])) as [
-    LedgerAccountRow,
-    LedgerAccountRow,
-  ];
   const phase = request.pending ? 'pending' : 'single';
   const inserted = await db
     .insertInto('ledger_transfers')
@@ -151,8 +196,8 @@ export async function applyTransfer(db: Trx | Db, request: TransferRequest): Pro
       id: `tr_${randomUUID()}`,
       idempotency_key: request.key,
       program_id: request.programId,
-      debit_account_id: debit.id,
-      credit_account_id: credit.id,
+      debit_account_id: debitId,
+      credit_account_id: creditId,
       amount: request.amount,
       currency: request.currency,
       phase,
@@ -167,7 +212,7 @@ export async function applyTransfer(db: Trx | Db, request: TransferRequest): Pro
   if (inserted) return toTransfer(inserted);
   const existing = await findTransfer(db, request.key);
   if (!existing) throw new LedgerConflictError(`transfer ${request.key} vanished while being written`);
-  assertSameTransfer(existing, { amount: String(request.amount), phase, debit_account_id: debit.id, credit_account_id: credit.id });
+  assertSameTransfer(existing, { amount: String(request.amount), phase, debit_account_id: debitId, credit_account_id: creditId });
   return toTransfer(existing);
 }
 

@@ -8,12 +8,21 @@
 // The program's expense is kept per participant too (owner "program:<participant>"): a reward then
 // touches one referrer's accounts only, so rewards of different referrers never queue on one row,
 // and the program's expense is the sum of its expense accounts.
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { PaidThrough, Transfer } from '../domain/ledger.ts';
 import type { Db } from './connect.ts';
-import { type AccountRef, accountRefOf, applyTransfer, ensureAccounts, findTransferByKey, LedgerConflictError, lockAccounts, PROGRAM_OWNER } from './ledger.ts';
+import {
+  type AccountRef,
+  accountIds,
+  accountRefOf,
+  applyTransfer,
+  findTransferByKey,
+  insertTransfer,
+  lockAccounts,
+  PROGRAM_OWNER,
+  type TransferRequest,
+} from './ledger.ts';
 import { resolveInBatch } from './ledger-batches.ts';
-import type { Database } from './schema.ts';
 
 export interface RewardEntry {
   rewardId: string;
@@ -54,55 +63,44 @@ function entryFields(reward: RewardEntry) {
 }
 
 /**
- * Holds the reward as a pending transfer unless the referrer has reached the program's limit.
- * The referrer's account is locked while counting, so two referrals approved at the same moment
- * cannot both take the last place under the cap.
+ * Holds the reward as a pending transfer unless the referrer has reached the program's limit. With a
+ * limit, the referrer's accounts are locked while counting, so two referrals approved at the same
+ * moment cannot both take the last place under the cap; without one, the hold is one statement. A
+ * repeat returns the first hold, and refuses one for another referrer or amount.
  */
 export async function reserveReward(db: Db, reward: RewardEntry, limit: RewardLimit): Promise<Reservation> {
-  const key = rewardKeys(reward.rewardId).earn;
-  const earlier = async (trx: Transaction<Database>): Promise<Reservation | null> => {
-    const existing = await findTransferByKey(trx, key);
-    if (!existing) return null;
-    if (existing.participantId !== reward.participantId || existing.amount !== reward.amount) {
-      throw new LedgerConflictError(`reward ${reward.rewardId} was already held for another referrer or amount`);
-    }
-    return { outcome: 'reserved', transfer: existing };
+  const hold: TransferRequest = {
+    key: rewardKeys(reward.rewardId).earn,
+    ...entryFields(reward),
+    debit: expense(reward.participantId),
+    credit: payable(reward.participantId),
+    code: 'reward_earned',
+    pending: true,
   };
+  const { maxRewardsPerReferrer } = limit;
+  if (maxRewardsPerReferrer === null) return { outcome: 'reserved', transfer: await applyTransfer(db, hold) };
+  const accounts = await accountIds(db, reward.programId, reward.currency, [hold.debit, hold.credit]);
   return db.transaction().execute(async (trx) => {
-    const before = await earlier(trx);
-    if (before) return before;
-    const accounts = await ensureAccounts(trx, reward.programId, reward.currency, [expense(reward.participantId), payable(reward.participantId)]);
-    await lockAccounts(
-      trx,
-      accounts.map((account) => account.id),
-    );
-    // A second attempt at this same reward may have held it while we waited for the lock.
-    const meanwhile = await earlier(trx);
-    if (meanwhile) return meanwhile;
-    if (limit.maxRewardsPerReferrer !== null) {
-      const rewardsInPeriod = await countLiveRewards(trx, reward.participantId, limit.periodMs);
-      if (rewardsInPeriod >= limit.maxRewardsPerReferrer) return { outcome: 'capped', rewardsInPeriod };
-    }
-    const transfer = await applyTransfer(trx, {
-      key,
-      ...entryFields(reward),
-      debit: expense(reward.participantId),
-      credit: payable(reward.participantId),
-      code: 'reward_earned',
-      pending: true,
-    });
-    return { outcome: 'reserved', transfer };
+    await lockAccounts(trx, accounts);
+    const rewardsInPeriod = await countLiveRewards(trx, reward.participantId, limit.periodMs, hold.key);
+    if (rewardsInPeriod >= maxRewardsPerReferrer) return { outcome: 'capped', rewardsInPeriod };
+    return { outcome: 'reserved', transfer: await insertTransfer(trx, hold, accounts) };
   });
 }
 
-/** Rewards earned by a participant in the period (or ever) that were neither voided nor reversed. */
-async function countLiveRewards(db: Db, participantId: string, periodMs: number | null): Promise<number> {
+/**
+ * Rewards earned by a participant in the period (or ever) that were neither voided nor reversed, but
+ * the one held under `excludedKey`: a repeat of a reservation that was made under the cap finds its
+ * hold again, though the cap may have filled since.
+ */
+async function countLiveRewards(db: Db, participantId: string, periodMs: number | null, excludedKey: string): Promise<number> {
   let query = db
     .selectFrom('ledger_transfers as earned')
     .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('earned.participant_id', '=', participantId)
     .where('earned.code', '=', 'reward_earned')
     .where('earned.phase', '=', 'pending')
+    .where('earned.idempotency_key', '<>', excludedKey)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(selectFrom('ledger_transfers as voided').select('voided.id').whereRef('voided.pending_id', '=', 'earned.id').where('voided.phase', '=', 'void')),

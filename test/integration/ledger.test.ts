@@ -233,6 +233,17 @@ describe('the referrer limit', () => {
     expect(await reserveReward(db, await newReward(participantId), limit)).toEqual({ outcome: 'capped', rewardsInPeriod: 2 });
   });
 
+  it('finds a hold made under the cap again when its reservation is repeated at the cap', async () => {
+    const participantId = await seedParticipant(db, programId);
+    const limit = { maxRewardsPerReferrer: 1, periodMs: null };
+    const reward = await newReward(participantId);
+    const first = await reserveReward(db, reward, limit);
+    expect(first.outcome).toBe('reserved');
+    expect(await reserveReward(db, reward, limit)).toEqual(first);
+    expect(await reserveReward(db, await newReward(participantId), limit)).toEqual({ outcome: 'capped', rewardsInPeriod: 1 });
+    await expect(reserveReward(db, { ...reward, amount: 9999 }, limit)).rejects.toThrow(LedgerConflictError);
+  });
+
   it('holds under concurrent approvals', async () => {
     const participantId = await seedParticipant(db, programId);
     const rewards = await Promise.all(Array.from({ length: 12 }, () => newReward(participantId)));
