@@ -1,7 +1,7 @@
 // The viral loop: a referee becomes a participant with a code and link of their own, so the people
 // a referral brings in can bring in others.
 import type { Db } from '../db/connect.ts';
-import { enrolReferee, findParticipantById } from '../db/participants.ts';
+import { enrolReferee, ParticipantMissingError } from '../db/participants.ts';
 import { failureTypes, nonRetryable } from '../domain/failures.ts';
 import type { Participant } from '../domain/participant.ts';
 import { referralLink } from '../domain/referral-link.ts';
@@ -26,8 +26,6 @@ export function createViralLoopActivities(deps: { db: Db; publicBaseUrl: string 
   return {
     /** Enrols the referee (once: a participant already enrolled keeps their code). */
     async enrolReferee({ programId, referee, referredBy }: RefereeEnrolment): Promise<EnrolledReferee> {
-      const referrer = await findParticipantById(deps.db, referredBy);
-      if (!referrer) throw nonRetryable(failureTypes.participantMissing, `participant ${referredBy} does not exist`);
       const { participant } = await enrolReferee(deps.db, {
         programId,
         externalId: referee.externalId,
@@ -35,13 +33,16 @@ export function createViralLoopActivities(deps: { db: Db; publicBaseUrl: string 
         name: referee.name,
         stripeCustomerId: referee.stripeCustomerId,
         referredBy,
+      }).catch((error: unknown) => {
+        throw error instanceof ParticipantMissingError ? nonRetryable(failureTypes.participantMissing, error.message) : error;
       });
       return {
         participantId: participant.participantId,
         externalId: participant.externalId,
         code: participant.code,
         link: referralLink(deps.publicBaseUrl, participant.code),
-        referredBy: participant.referredBy ?? { participantId: referrer.participantId, externalId: referrer.externalId, code: referrer.code },
+        // Only the referrer enrolled as their own referee has no referrer recorded: they brought themselves in.
+        referredBy: participant.referredBy ?? { participantId: participant.participantId, externalId: participant.externalId, code: participant.code },
       };
     },
   };

@@ -11,6 +11,11 @@ export class CodeTakenError extends Error {
   override name = 'CodeTakenError';
 }
 
+/** The referrer a referee is enrolled under does not exist. */
+export class ParticipantMissingError extends Error {
+  override name = 'ParticipantMissingError';
+}
+
 export type NewParticipant = Enrolment & { programId: string; referredBy?: string | undefined };
 
 type ParticipantWithReferrer = ParticipantRow & { referrer_external_id: string | null; referrer_code: string | null };
@@ -48,6 +53,12 @@ function violated(error: unknown, constraint: string): boolean {
   return pgError?.code === '23505' && pgError.constraint === constraint;
 }
 
+/** Postgres refused a referrer (referred_by) that is not a participant. */
+function referrerMissing(error: unknown): boolean {
+  const pgError = error as { code?: string; constraint?: string } | null;
+  return pgError?.code === '23503' && pgError.constraint === 'participants_referred_by_fkey';
+}
+
 export async function findParticipant(db: Db, programId: string, externalId: string): Promise<Participant | null> {
   const row = await participantsWithReferrer(db).where('p.program_id', '=', programId).where('p.external_id', '=', externalId).executeTakeFirst();
   return row ? toParticipant(row) : null;
@@ -71,36 +82,43 @@ function generatedCode(): string {
 }
 
 /**
- * Enrols a participant, or returns the one already enrolled under this external id. A generated
- * code that collides is drawn again; a vanity code that is taken is the caller's to change.
+ * Enrols a participant, or returns the one already enrolled under this external id: one statement for
+ * a new participant. A generated code that collides is drawn again; a vanity code that is taken is the
+ * caller's to change. A referrer (referredBy) that does not exist is a ParticipantMissingError.
  */
 export async function enrolParticipant(db: Db, input: NewParticipant): Promise<{ participant: Participant; created: boolean }> {
-  const existing = await findParticipant(db, input.programId, input.externalId);
-  if (existing) return { participant: existing, created: false };
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = input.code ? normalizeCode(input.code) : generatedCode();
     try {
       const row = await db
-        .insertInto('participants')
-        .values({
-          id: `pt_${randomUUID().replaceAll('-', '')}`,
-          program_id: input.programId,
-          external_id: input.externalId,
-          email: input.email,
-          name: input.name ?? null,
-          stripe_customer_id: input.stripeCustomerId ?? null,
-          stripe_account_id: input.stripeAccountId ?? null,
-          code,
-          referred_by: input.referredBy ?? null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return { participant: await participantById(db, row.id), created: true };
+        .with('p', (db) =>
+          db
+            .insertInto('participants')
+            .values({
+              id: `pt_${randomUUID().replaceAll('-', '')}`,
+              program_id: input.programId,
+              external_id: input.externalId,
+              email: input.email,
+              name: input.name ?? null,
+              stripe_customer_id: input.stripeCustomerId ?? null,
+              stripe_account_id: input.stripeAccountId ?? null,
+              code,
+              referred_by: input.referredBy ?? null,
+            })
+            // Already enrolled under this external id: nothing is written, whatever the code.
+            .onConflict((oc) => oc.constraint('participants_program_external_id').doNothing())
+            .returningAll(),
+        )
+        .selectFrom('p')
+        .leftJoin('participants as r', 'r.id', 'p.referred_by')
+        .selectAll('p')
+        .select(['r.external_id as referrer_external_id', 'r.code as referrer_code'])
+        .executeTakeFirst();
+      if (row) return { participant: toParticipant(row), created: true };
+      const existing = await findParticipant(db, input.programId, input.externalId);
+      if (existing) return { participant: existing, created: false };
     } catch (error) {
-      if (violated(error, 'participants_program_external_id')) {
-        const winner = await findParticipant(db, input.programId, input.externalId);
-        if (winner) return { participant: winner, created: false };
-      }
+      if (referrerMissing(error)) throw new ParticipantMissingError(`participant ${input.referredBy} does not exist`);
       if (!violated(error, 'participants_code_key')) throw error;
       if (input.code) throw new CodeTakenError(`the code "${code}" is taken`);
     }
@@ -138,12 +156,17 @@ async function participantById(db: Db, participantId: string): Promise<Participa
 export async function enrolReferee(db: Db, referee: NewParticipant & { referredBy: string }): Promise<{ participant: Participant; created: boolean }> {
   const enrolled = await enrolParticipant(db, referee);
   if (enrolled.created || enrolled.participant.referredBy !== null || enrolled.participant.participantId === referee.referredBy) return enrolled;
-  await db
-    .updateTable('participants')
-    .set({ referred_by: referee.referredBy, updated_at: new Date() })
-    .where('id', '=', enrolled.participant.participantId)
-    .where('referred_by', 'is', null)
-    .execute();
+  try {
+    await db
+      .updateTable('participants')
+      .set({ referred_by: referee.referredBy, updated_at: new Date() })
+      .where('id', '=', enrolled.participant.participantId)
+      .where('referred_by', 'is', null)
+      .execute();
+  } catch (error) {
+    if (referrerMissing(error)) throw new ParticipantMissingError(`participant ${referee.referredBy} does not exist`);
+    throw error;
+  }
   return { participant: await participantById(db, enrolled.participant.participantId), created: false };
 }
 

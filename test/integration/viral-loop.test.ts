@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { enrolReferee, ParticipantMissingError } from '../../db/participants.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -74,5 +75,28 @@ describe('the viral loop', () => {
       (response) => response.body.referral_code === bobNow.body.code,
     );
     expect(bobsContact.body).toMatchObject({ referral_code: bobNow.body.code, referral_link: bobNow.body.link, referred_by_code: alice.code });
+  });
+});
+
+describe('enrolling a referee', () => {
+  it('records their referrer once, keeps a participant’s code, and refuses a referrer that does not exist', async () => {
+    const programId = await createProgram(stack);
+    const alice = await enrol(stack, programId);
+    const carol = await enrol(stack, programId);
+    const referee = { programId, externalId: uniqueId('dan'), email: 'dan@example.com' };
+    const first = await enrolReferee(stack.db, { ...referee, referredBy: alice.participantId });
+    expect(first).toMatchObject({ created: true, participant: { referredBy: { participantId: alice.participantId, code: alice.code } } });
+    const again = await enrolReferee(stack.db, { ...referee, referredBy: carol.participantId });
+    expect(again).toEqual({ created: false, participant: first.participant });
+
+    const existing = await enrolReferee(stack.db, { programId, externalId: carol.externalId, email: 'carol@example.com', referredBy: alice.participantId });
+    expect(existing.participant).toMatchObject({ participantId: carol.participantId, code: carol.code, referredBy: { participantId: alice.participantId } });
+
+    await expect(enrolReferee(stack.db, { programId, externalId: uniqueId('eve'), email: 'eve@example.com', referredBy: 'pt_nobody' })).rejects.toThrow(
+      ParticipantMissingError,
+    );
+    await expect(enrolReferee(stack.db, { programId, externalId: alice.externalId, email: 'alice@example.com', referredBy: 'pt_nobody' })).rejects.toThrow(
+      ParticipantMissingError,
+    );
   });
 });
