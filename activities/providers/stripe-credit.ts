@@ -2,7 +2,8 @@
 // its metadata and an idempotency key derived from the reward and the customer; before creating one
 // we look for it, because a retry can come after Stripe's 24-hour idempotency window (an ops retry
 // days later, say). Every customer an attempt used is noted first, so a referrer whose customer id
-// was corrected between attempts is neither paid twice nor left out of a clawback.
+// was corrected between attempts is neither paid twice nor left out of a clawback, and a first
+// attempt, with nothing noted before it, needs no look-up.
 import type Stripe from 'stripe';
 import type { Db } from '../../db/connect.ts';
 import { findTransferByKey } from '../../db/ledger.ts';
@@ -43,8 +44,7 @@ export function stripeCredits(stripe: Stripe, db: Db): PayoutRoute {
   }
 
   /** The credit for this reward on any customer a payout was attempted on (and the one given). */
-  async function findCredit(payout: Payout): Promise<{ customer: string; credit: Stripe.CustomerBalanceTransaction } | null> {
-    const tried = await payoutCustomers(db, payout.rewardId);
+  async function findCredit(payout: Payout, tried: string[]): Promise<{ customer: string; credit: Stripe.CustomerBalanceTransaction } | null> {
     const customers = [...new Set([...(payout.stripeCustomerId ? [payout.stripeCustomerId] : []), ...tried])];
     for (const customer of customers) {
       const credit = await stripeCall(() => find(customer, payout, 'credit'));
@@ -62,19 +62,21 @@ export function stripeCredits(stripe: Stripe, db: Db): PayoutRoute {
           `referrer ${payout.participantId} has no Stripe customer id; set stripeCustomerId on the participant, then retry`,
         );
       }
-      const earlier = await findCredit(payout);
+      // A credit is created only after its customer is noted, so a first attempt (none noted before it)
+      // has nothing to look for at Stripe.
+      const tried = await notePayoutAttempt(db, payout.rewardId, customer);
+      const earlier = tried.length === 0 ? null : await findCredit(payout, tried);
       if (earlier) {
         await recordStripeFulfilment(db, payout);
         return { providerRef: earlier.credit.id, destination: earlier.customer, promotionCode: null };
       }
-      await notePayoutAttempt(db, payout.rewardId, customer);
       const credit = await stripeCall(() => create(customer, payout, 'credit'));
       await recordStripeFulfilment(db, payout);
       return { providerRef: credit.id, destination: customer, promotionCode: null };
     },
     /** Asks Stripe, not the ledger, whether the reward was paid: a credit can exist that the ledger never heard of. */
     async reverse(payout) {
-      const paid = await findCredit(payout);
+      const paid = await findCredit(payout, await payoutCustomers(db, payout.rewardId));
       const booked = await findTransferByKey(db, rewardKeys(payout.rewardId).fulfil);
       if (!paid) {
         if (booked) {

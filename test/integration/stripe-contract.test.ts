@@ -73,15 +73,12 @@ const form = (body: string) => Object.fromEntries(new URLSearchParams(body));
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('Stripe, as stripe-mock checks it', () => {
-  it('takes an account credit and its reversal, with the look-ups before each', async () => {
+  it('takes an account credit with no look-up on a first attempt, finds it on a retry, and reverses it with the look-ups before', async () => {
     const payout = await earned('account_credit');
     const paid = await provider.fulfil(payout);
     expect(paid.providerRef).toMatch(/^cbtxn_/);
-    expectAccepted([
-      ['GET', /\/v1\/customers\/cus_contract\/balance_transactions/],
-      ['POST', /\/v1\/customers\/cus_contract\/balance_transactions/],
-    ]);
-    expect(form(mock.requests[1]?.body ?? '')).toMatchObject({
+    expectAccepted([['POST', /\/v1\/customers\/cus_contract\/balance_transactions/]]);
+    expect(form(mock.requests[0]?.body ?? '')).toMatchObject({
       amount: '-2000',
       currency: 'usd',
       'metadata[reward_id]': payout.rewardId,
@@ -89,12 +86,17 @@ describe('Stripe, as stripe-mock checks it', () => {
     });
     expect(await findTransferByKey(database.db, rewardKeys(payout.rewardId).fulfil)).not.toBeNull();
 
-    // Stripe now holds the credit: the reversal finds it on the customer and balances it.
+    // Stripe now holds the credit. A retry (a worker that died before it answered) finds it and pays nothing more.
     mock.reset();
     mock.reshape('GET', /^\/v1\/customers\/cus_contract\/balance_transactions$/, (fixture) => {
       const [transaction] = fixture.data as Record<string, unknown>[];
-      return listOf(fixture, [{ ...transaction, created: now(), metadata: { reward_id: payout.rewardId, purpose: 'credit' } }]);
+      return listOf(fixture, [{ ...transaction, id: paid.providerRef, created: now(), metadata: { reward_id: payout.rewardId, purpose: 'credit' } }]);
     });
+    expect(await provider.fulfil(payout)).toEqual(paid);
+    expectAccepted([['GET', /\/v1\/customers\/cus_contract\/balance_transactions/]]);
+
+    // The reversal finds the credit on the customer and balances it.
+    mock.requests.length = 0;
     const reversal = await provider.reverse(payout);
     expect(reversal).toMatch(/^cbtxn_/);
     expectAccepted([
