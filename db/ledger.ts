@@ -72,9 +72,32 @@ export function toTransfer(row: LedgerTransferRow): Transfer {
  * Account ids by program, currency, owner and kind, for each database handle. An account keeps its id
  * for good (accounts are never deleted: migration 0033), so once known an id needs no round trip.
  * Only accounts read or opened outside a transaction are kept: one opened by a transaction that then
- * rolls back must not be remembered.
+ * rolls back must not be remembered. The most recently used are kept, up to a bound: a referrer's
+ * three or four accounts are asked for again within the minutes of one payout, and a worker must not
+ * grow with every participant it ever paid.
  */
-const knownAccounts = new WeakMap<Db, Map<string, string>>();
+class KnownAccounts {
+  static readonly limit = 50_000;
+  readonly #ids = new Map<string, string>();
+
+  get(key: string): string | undefined {
+    const id = this.#ids.get(key);
+    if (id !== undefined) {
+      // Map keeps insertion order: moved to the end, the entry is the last to go.
+      this.#ids.delete(key);
+      this.#ids.set(key, id);
+    }
+    return id;
+  }
+
+  set(key: string, id: string): void {
+    this.#ids.delete(key);
+    this.#ids.set(key, id);
+    if (this.#ids.size > KnownAccounts.limit) this.#ids.delete(this.#ids.keys().next().value as string);
+  }
+}
+
+const knownAccounts = new WeakMap<Db, KnownAccounts>();
 
 const accountKey = (programId: string, currency: string, ref: AccountRef) => `${programId}\u0000${currency}\u0000${ref.owner}\u0000${ref.kind}`;
 
@@ -112,11 +135,11 @@ export async function accountIds<const Refs extends readonly AccountRef[]>(
   }) as { -readonly [K in keyof Refs]: string };
 }
 
-function knownAccountsOf(db: Trx | Db): Map<string, string> | undefined {
+function knownAccountsOf(db: Trx | Db): KnownAccounts | undefined {
   if (db.isTransaction) return undefined;
   let known = knownAccounts.get(db);
   if (!known) {
-    known = new Map();
+    known = new KnownAccounts();
     knownAccounts.set(db, known);
   }
   return known;
