@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { WebhookEvent } from '../domain/webhooks.ts';
 import type { Db } from './connect.ts';
-import { projectionUpsert, type ReferralProjection } from './referrals.ts';
+import { projectionUpsert, type ReferralProjection, saveReferralProjection } from './referrals.ts';
 
 /**
  * A delivery's id, the same for any retry of the recording: "whd_" and the first 24 characters of the
@@ -22,7 +22,10 @@ const deliveryId = sql<string>`'whd_' || left(translate(encode(sha256(
 export async function recordEvents(db: Db, events: WebhookEvent[], projection: ReferralProjection | null = null): Promise<string[]> {
   // A retry may carry an event twice; each is recorded, and fanned out, once.
   const unique = [...new Map(events.map((event) => [event.id, event])).values()];
-  if (unique.length === 0) return [];
+  if (unique.length === 0) {
+    if (projection) await saveReferralProjection(db, projection);
+    return [];
+  }
   const input = JSON.stringify(
     unique.map((event) => ({ id: event.id, program_id: event.programId, type: event.type, payload: event.data, created_at: event.createdAt })),
   );
