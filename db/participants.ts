@@ -48,16 +48,14 @@ function participantsWithReferrer(db: Db) {
     .select(['r.external_id as referrer_external_id', 'r.code as referrer_code']);
 }
 
-function violated(error: unknown, constraint: string): boolean {
+/** Postgres refused the write for this constraint: a unique one (23505) unless a foreign key's (23503) is named. */
+function violated(error: unknown, constraint: string, code: '23505' | '23503' = '23505'): boolean {
   const pgError = error as { code?: string; constraint?: string } | null;
-  return pgError?.code === '23505' && pgError.constraint === constraint;
+  return pgError?.code === code && pgError.constraint === constraint;
 }
 
 /** Postgres refused a referrer (referred_by) that is not a participant. */
-function referrerMissing(error: unknown): boolean {
-  const pgError = error as { code?: string; constraint?: string } | null;
-  return pgError?.code === '23503' && pgError.constraint === 'participants_referred_by_fkey';
-}
+const referrerMissing = (error: unknown) => violated(error, 'participants_referred_by_fkey', '23503');
 
 export async function findParticipant(db: Db, programId: string, externalId: string): Promise<Participant | null> {
   const row = await participantsWithReferrer(db).where('p.program_id', '=', programId).where('p.external_id', '=', externalId).executeTakeFirst();
