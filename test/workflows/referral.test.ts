@@ -151,6 +151,9 @@ describe('a referral that converts', () => {
   it('names each step in the history, so ops can read it in the Web UI without opening payloads', async () => {
     const input = inputFor({ holdingPeriod: 'P0D', clawbackWindow: 'P0D' });
     const handle = await start(input);
+    // The purchase comes once the new referral rests, as a customer's would: one sent before its first
+    // workflow task is taken in by that task, and the first record then rides with the fraud check.
+    await reaches(handle, 'pending_conversion');
     await handle.signal(conversionSignal, purchase('evt_1'));
     const final = await handle.result();
     const rewardId = final.rewards[0]?.rewardId;
