@@ -1,6 +1,7 @@
 // Reward terms: what a referrer earns per qualifying conversion, and what a referee is offered.
 import { z } from 'zod';
 import { positiveAmountSchema } from './money.ts';
+import { addSemanticIssue } from './semantic-issue.ts';
 
 // multipleOf is what the published schema says; the check itself tolerates the float error of 0.07 * 100.
 const percentSchema = z
@@ -76,7 +77,8 @@ export const milestonesSchema = z
   .max(20)
   .superRefine((milestones, ctx) => {
     const counts = milestones.map((milestone) => milestone.referrals);
-    if (new Set(counts).size !== counts.length) ctx.addIssue({ code: 'custom', message: 'each milestone needs its own "referrals" count' });
+    // JSON Schema's uniqueItems compares whole items, so no published schema states this: 422, not 400.
+    if (new Set(counts).size !== counts.length) addSemanticIssue(ctx, 'each milestone needs its own "referrals" count');
   })
   .describe("bonuses at a referrer's Nth earned referral reward, paid once each in the referrer reward's kind, counted under the referrer's limit");
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProgramInput } from '../../domain/program.ts';
 import type { ReferrerReward } from '../../domain/reward.ts';
+import { programInput } from '../support/program-fixtures.ts';
 import { createProgram, enrol, purchase, refer, uniqueId } from '../support/scenario.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -194,6 +195,25 @@ describe('milestone bonuses', () => {
         .map((credit) => -credit.amount)
         .sort((a, b) => a - b),
     ).toEqual([1000, 1000, 1000, 1000, 1000, 1000, 2500, 4000]);
+  });
+
+  it('each need their own count: two at the same count fit the published schema and are refused 422, storing nothing', async () => {
+    const programId = uniqueId('prog');
+    const rewards = { referrer: { kind: 'account_credit' as const, amount: 1000 }, referee: null };
+    const twice = await stack.call('PUT', `/v1/programs/${programId}`, {
+      body: programInput({
+        rewards: {
+          ...rewards,
+          milestones: [
+            { referrals: 3, amount: 2500 },
+            { referrals: 3, amount: 4000 },
+          ],
+        },
+      }),
+    });
+    expect(twice.status).toBe(422);
+    expect(twice.body.errors).toEqual([{ path: 'rewards.milestones', message: 'each milestone needs its own "referrals" count' }]);
+    expect((await stack.call('GET', `/v1/programs/${programId}`)).status).toBe(404);
   });
 
   it("count under the referrer's limit", async () => {
