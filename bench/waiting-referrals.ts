@@ -22,6 +22,9 @@ export interface WaitingFigures {
   pending: number;
   holding: number;
   makeSeconds: number;
+  /** How long the API took to acknowledge the pending referrals, and how many of them the workers had written by then. */
+  intakeSeconds: number;
+  writtenDuringIntake: number;
   /** Set from the pace the pending ones were made at, to outlast making the rest; it ends while the workers are down. */
   holdingSeconds: number;
   workerRssMiB: number;
@@ -81,10 +84,14 @@ export async function measureWaiting(stack: BenchStack, api: Api, tag: string, o
     // Those that wait for a conversion first, at the pace that sets the holding period of the rest.
     const waitingProgram = await setUpProgram(api, `${tag}-pending`, 'P30D', stack.stripe.createCustomer());
     const waitingReferrers = await withReferrers(api, stack, waitingProgram, Math.max(1, Math.ceil(pending / 100)));
+    const intake = performance.now();
     await closedLoop(pending, concurrency, async (i) => {
       await refer(api, waitingReferrers[i % waitingReferrers.length] ?? waitingProgram, referee(i));
       if (i > 0 && i % 10_000 === 0) log(`made ${i} of ${pending} pending referrals`);
     });
+    const intakeSeconds = (performance.now() - intake) / 1000;
+    const writtenDuringIntake = (await statusCounts(db, waitingProgram.programId)).get('pending_conversion') ?? 0;
+    log(`the API took ${pending} pending in ${intakeSeconds.toFixed(0)} s; the workers had written ${writtenDuringIntake} of them`);
     // The pace is the workers', not the API's: a referral counts once its workflow has written it.
     await until(
       async () => ((await statusCounts(db, waitingProgram.programId)).get('pending_conversion') ?? 0) === pending,
@@ -144,6 +151,8 @@ export async function measureWaiting(stack: BenchStack, api: Api, tag: string, o
       pending,
       holding,
       makeSeconds,
+      intakeSeconds,
+      writtenDuringIntake,
       holdingSeconds,
       workerRssMiB,
       postgresMiB,
