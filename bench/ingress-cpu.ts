@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { referralIdFor } from '../domain/referral-id.ts';
 import { apiClient, type BenchProgram, settled, setUpProgram } from './fixtures.ts';
-import { attribute, convert } from './ingress.ts';
+import { attribute, convert, inTurn } from './ingress.ts';
 import { closedLoop } from './load.ts';
 import { startStack } from './stack.ts';
 
@@ -81,21 +81,21 @@ try {
   const named = (prefix: string) => Array.from({ length: ROUND }, (_, i) => `${prefix}-${i}`);
   const referees: string[] = [];
   // The engine goes first in the first round and second in the other, so that neither side alone pays
-  // for what the one before it left (a cache full of the other side's referrals, the server's work).
-  const inTurn = async (round: number, sides: (() => Promise<void>)[]) => {
-    for (const side of round === 1 ? sides : [...sides].reverse()) await side();
+  // for what the one before it left the worker and the Temporal server to finish.
+  const measureInTurn = async (round: number, sides: (() => Promise<void>)[]) => {
+    for (const side of inTurn(round - 1, sides)) await side();
   };
   for (const round of [1, 2]) {
     const engine = named(`cpu-${round}-engine`);
     referees.push(...engine);
-    await inTurn(round, [
+    await measureInTurn(round, [
       () => measure('POST /referrals', program, engine, (referee) => attribute(stack, api, program, 'engine', referee)),
       () => measure('signalWithStart', program, named(`cpu-${round}-raw`), (referee) => attribute(stack, api, program, 'baseline', referee)),
     ]);
   }
   for (const round of [1, 2]) {
     const signalled = Array.from({ length: ROUND }, (_, i) => referees[i % referees.length] ?? '');
-    await inTurn(round, [
+    await measureInTurn(round, [
       () => measure('POST /conversions', program, signalled, (referee, i) => convert(stack, api, program, 'engine', referee, `cpu-${round}-e-${i}`)),
       () => measure('signal', program, signalled, (referee, i) => convert(stack, api, program, 'baseline', referee, `cpu-${round}-r-${i}`)),
     ]);

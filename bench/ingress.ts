@@ -12,6 +12,11 @@ export interface Compared {
   baseline: LoadResult;
 }
 
+/** The two sides in the order given in even rounds, the other way round in odd ones. */
+export function inTurn<T>(round: number, sides: readonly T[]): readonly T[] {
+  return round % 2 === 0 ? sides : [...sides].reverse();
+}
+
 /**
  * Alternates the two sides in rounds, so that a machine busy for a while slows both alike. A round
  * ends when the workflows it reached have settled (the worker has caught up with them): calls a
@@ -34,20 +39,17 @@ async function alternate(
   };
   const engine: LoadResult[] = [];
   const baseline: LoadResult[] = [];
-  const ignored: LoadResult[] = [];
   for (let round = 0; round <= rounds; round++) {
-    const counted = round > 0;
-    const sides = [
-      ['baseline', counted ? baseline : ignored],
-      ['engine', counted ? engine : ignored],
-    ] as const;
-    for (const [side, results] of round % 2 === 0 ? sides : [...sides].reverse()) {
+    for (const [side, results] of inTurn(round, [
+      ['baseline', baseline],
+      ['engine', engine],
+    ] as const)) {
       const reached: string[] = [];
       const started = performance.now();
       const calls = await run(side, round * perRound, perRound, reached);
       await settled(stack.client, reached);
       const seconds = (performance.now() - started) / 1000;
-      results.push({ ...calls, seconds, perSecond: calls.count / seconds });
+      if (round > 0) results.push({ ...calls, seconds, perSecond: calls.count / seconds });
     }
   }
   return { engine: merge(engine), baseline: merge(baseline) };
