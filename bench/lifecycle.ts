@@ -21,7 +21,7 @@ export interface Side {
  * conversions queue behind the burst of new referrals' first tasks, and the figures measure the
  * burst as much as the conversions.
  */
-async function ready(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline', names: string[]): Promise<void> {
+export async function ready(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline', names: string[]): Promise<void> {
   await closedLoop(names.length, 16, async (i) => {
     const name = names[i] ?? '';
     if (side === 'engine') await refer(api, program, name);
@@ -37,7 +37,7 @@ function workflowId(program: BenchProgram, side: 'engine' | 'baseline', name: st
   return side === 'engine' ? referralIdFor(program.programId, name) : name;
 }
 
-function converter(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline') {
+export function converter(stack: BenchStack, api: Api, program: BenchProgram, side: 'engine' | 'baseline') {
   return async (name: string) => {
     if (side === 'engine') await api('POST', `/v1/programs/${program.programId}/conversions`, purchase(name, `order-${name}`));
     else await stack.client.workflow.getHandle(name).signal(convert, purchase(name, `order-${name}`));
