@@ -59,6 +59,8 @@ for (const [label, name] of Object.entries(HISTORIES)) {
       if (result.error) throw result.error;
     }
   });
+  // Replay runs the sandbox on this thread; an SDK that moved it elsewhere would leave nothing counted here.
+  if (timedCalls === callsBefore) throw new Error('no call into the workflow sandbox was seen on this thread, so none can be counted');
   rows.push(`| ${label} | ${events} | ${(ms / COPIES).toFixed(1)} ms | ${((timedCalls - callsBefore) / COPIES).toFixed(0)} |`);
 }
 const { timed, untimed } = await callCost();
