@@ -62,7 +62,9 @@ const rows: string[] = [];
 for (const [label, name] of Object.entries(HISTORIES)) {
   const json = readFileSync(new URL(`../test/replay/histories/${name}.json`, import.meta.url), 'utf8');
   const events = (JSON.parse(json) as { events: unknown[] }).events.length;
-  await replay(name, json, 20); // warm-up: the replay worker's start and the JIT
+  // A warm-up takes the first-time costs (loading, the JIT); the measured replay still starts a replay
+  // worker of its own, a cost spread over its copies.
+  await replay(name, json, 20);
   const callsBefore = timedCalls;
   const ms = await cpuOf(() => replay(name, json, COPIES));
   // Replay runs the sandbox on this thread; an SDK that moved it elsewhere would leave nothing counted here.
